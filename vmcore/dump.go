@@ -1,0 +1,224 @@
+package vmcore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"sync/atomic"
+)
+
+// Dump is an open crash dump: one file, or the parts of a split dump. Its
+// methods are safe for concurrent use.
+type Dump struct {
+	paths    []string
+	maps     []*mapping
+	format   string
+	codecs   string
+	mem      physMemory
+	info     *VMCoreInfo
+	cpus     []CPUState
+	warnings []string
+	pageSize int
+	level    int
+	hasLevel bool
+	physBase uint64
+	hasPB    bool
+	incompl  bool
+	elfVirt  []virtSeg // virtual PT_LOADs of an ELF dump (QEMU -p, /proc/vmcore)
+	kd       *KdumpFile
+	closed   atomic.Bool
+}
+
+// PhysRange is a half-open range [Start, End) of physical addresses.
+type PhysRange struct {
+	Start, End uint64
+}
+
+// PageFunc receives one present page: its physical address and its bytes,
+// or the error that kept it from being read (then page is nil). The slice
+// is only valid during the call and must not be modified. A non-nil return
+// stops the scan.
+type PageFunc func(paddr uint64, page []byte, err error) error
+
+// physMemory is what each format provides.
+type physMemory interface {
+	readPhys(p []byte, paddr uint64) (int, error)
+	presentRanges() []PhysRange
+	forEachPage(ctx context.Context, workers int, fn PageFunc) error
+}
+
+// Open opens a dump, recognising the format from its first bytes, never
+// from the file name: ELF core (ET_CORE), kdump-compressed ("KDUMP   " or
+// the old "DISKDUMP"), or makedumpfile's flattened stream. Several paths
+// name the parts of a split kdump dump (in any order). The files are
+// mmapped and only their headers and tables are read at open.
+func Open(paths ...string) (*Dump, error) {
+	if len(paths) == 0 {
+		return nil, errors.New("vmcore: Open: no dump file given")
+	}
+	d := &Dump{paths: paths, level: -1}
+	var err error
+	if len(paths) == 1 {
+		err = d.openOne(paths[0])
+	} else {
+		err = d.openSplit(paths)
+	}
+	if err != nil {
+		d.unmap()
+		return nil, err
+	}
+	d.finish()
+	return d, nil
+}
+
+func (d *Dump) openOne(path string) error {
+	m, err := mapFile(path)
+	if err != nil {
+		return err
+	}
+	d.maps = append(d.maps, m)
+	switch detect(m.data) {
+	case kindELF:
+		return d.openELF(m)
+	case kindKdump:
+		return d.openKdump(m, rawSource(m))
+	case kindFlat:
+		src, err := newFlatSource(m, d.warn)
+		if err != nil {
+			return err
+		}
+		if err := d.openKdump(m, src); err != nil {
+			return err
+		}
+		d.format = "flattened"
+		return nil
+	}
+	return formatErr(path, 0, "signature", "not an ELF core, kdump-compressed or flattened dump", fmt.Sprintf("%q", printable(m.data, 16)))
+}
+
+// finish fills what every format derives the same way.
+func (d *Dump) finish() {
+	if d.pageSize == 0 {
+		d.pageSize = 4096
+		if d.info != nil {
+			if ps, ok := d.info.PageSize(); ok {
+				d.pageSize = ps
+			}
+		}
+	}
+	if d.info == nil {
+		d.warn("no VMCOREINFO in the dump: the kernel offset (KASLR) must come from --kaslr-offset or be derived")
+	}
+	if !d.hasPB && d.info != nil {
+		if n, ok := d.info.Number("phys_base"); ok {
+			d.physBase, d.hasPB = uint64(n), true
+		}
+	}
+}
+
+func (d *Dump) warn(format string, args ...any) {
+	if len(d.warnings) < maxWarnings {
+		d.warnings = append(d.warnings, fmt.Sprintf(format, args...))
+	}
+}
+
+const maxWarnings = 100
+
+// Close unmaps the files. Reads after Close fail.
+func (d *Dump) Close() error {
+	if d.closed.Swap(true) {
+		return nil
+	}
+	return d.unmap()
+}
+
+func (d *Dump) unmap() error {
+	var first error
+	for _, m := range d.maps {
+		if err := m.close(); err != nil && first == nil {
+			first = err
+		}
+	}
+	return first
+}
+
+// Paths returns the file names the dump was opened from.
+func (d *Dump) Paths() []string { return d.paths }
+
+// Format is "elf", "kdump", "diskdump", "flattened" or "split kdump".
+func (d *Dump) Format() string { return d.format }
+
+// Compression names the page codecs the dump uses ("zlib", "lzo",
+// "snappy", "zstd", "none", or several joined by "+"), as its header
+// declares them; "" for ELF.
+func (d *Dump) Compression() string { return d.codecs }
+
+// PageSize is the dump's page size (kdump block size, VMCOREINFO PAGESIZE,
+// or 4096).
+func (d *Dump) PageSize() int { return d.pageSize }
+
+// DumpLevel is makedumpfile's -d level, when the format records it.
+func (d *Dump) DumpLevel() (int, bool) { return d.level, d.hasLevel }
+
+// Incomplete reports whether the writer marked the dump incomplete (kdump
+// INCOMPLETE status, ELF e_flags bit 0).
+func (d *Dump) Incomplete() bool { return d.incompl }
+
+// PhysBase is the kernel's phys_base (the physical load address of the
+// kernel image minus its link-time offset), from the kdump sub-header or
+// VMCOREINFO NUMBER(phys_base).
+func (d *Dump) PhysBase() (uint64, bool) { return d.physBase, d.hasPB }
+
+// Warnings are the non-fatal oddities found at open (overlapping segments,
+// inconsistent headers, missing VMCOREINFO).
+func (d *Dump) Warnings() []string { return append([]string(nil), d.warnings...) }
+
+// VMCoreInfo is the kernel's VMCOREINFO note, or nil when the dump has none.
+func (d *Dump) VMCoreInfo() *VMCoreInfo { return d.info }
+
+// CPUs is the register state of each CPU, one per NT_PRSTATUS note, in note
+// order, merged with QEMU's CPU-state notes (control registers) when
+// present.
+func (d *Dump) CPUs() []CPUState { return d.cpus }
+
+// Kdump gives the kdump-compressed layer of a single kdump or flattened
+// dump (for tools that re-encode pages); nil for other formats.
+func (d *Dump) Kdump() *KdumpFile { return d.kd }
+
+// ReadPhys reads len(p) bytes of physical memory at paddr. On failure it
+// returns the bytes read before the first failing page and an error
+// (*ReadError) that names the cause: ErrNotInDump, ErrExcluded,
+// ErrTruncated or ErrDecompress.
+func (d *Dump) ReadPhys(p []byte, paddr uint64) (int, error) {
+	if d.closed.Load() {
+		return 0, errors.New("vmcore: read from a closed dump")
+	}
+	if paddr+uint64(len(p)) < paddr {
+		return 0, &ReadError{Kind: ErrNotInDump, File: d.paths[0], Addr: paddr, Offset: -1, DumpLevel: -1, Detail: "range wraps the address space"}
+	}
+	return d.mem.readPhys(p, paddr)
+}
+
+// PresentRanges lists the physical ranges whose pages the dump holds, in
+// ascending address order, adjacent ranges merged.
+func (d *Dump) PresentRanges() []PhysRange { return d.mem.presentRanges() }
+
+// ForEachPage calls fn for every present page, handing out pages in file
+// order to workers goroutines (0 means one per CPU): fn runs concurrently
+// and must be safe for that. A page that fails to read is passed to fn
+// with its error, so one corrupt page need not end a whole-memory scan.
+// The first error fn returns stops the scan and is returned; so does ctx's.
+func (d *Dump) ForEachPage(ctx context.Context, workers int, fn PageFunc) error {
+	if d.closed.Load() {
+		return errors.New("vmcore: scan of a closed dump")
+	}
+	return d.mem.forEachPage(ctx, workersOrCPUs(workers), fn)
+}
+
+// exists reports whether a path can be opened (used to give a clear error
+// for a missing split part before mapping anything).
+func exists(path string) error {
+	_, err := os.Stat(path)
+	return err
+}

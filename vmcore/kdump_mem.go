@@ -1,0 +1,219 @@
+package vmcore
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"sync"
+)
+
+// kdumpMem is physical memory backed by one kdump file or the parts of a
+// split dump (each holding a PFN range).
+type kdumpMem struct {
+	parts    []*KdumpFile // sorted by startPFN, disjoint
+	pageSize uint64
+	maxMapnr uint64
+	level    int
+	cache    *pageCache
+	bufs     sync.Pool
+}
+
+func newKdumpMem(parts []*KdumpFile, level int) *kdumpMem {
+	ps := uint64(parts[0].blockSize)
+	m := &kdumpMem{parts: parts, pageSize: ps, level: level, cache: newPageCache(defaultCache, int(ps))}
+	for _, p := range parts {
+		m.maxMapnr = max(m.maxMapnr, p.maxMapnr)
+	}
+	m.bufs.New = func() any { b := make([]byte, ps); return &b }
+	return m
+}
+
+func (m *kdumpMem) part(pfn uint64) *KdumpFile {
+	i, ok := slices.BinarySearchFunc(m.parts, pfn, func(k *KdumpFile, p uint64) int {
+		switch {
+		case k.endPFN <= p:
+			return -1
+		case k.startPFN > p:
+			return 1
+		}
+		return 0
+	})
+	if !ok {
+		return nil
+	}
+	return m.parts[i]
+}
+
+func (m *kdumpMem) readPhys(p []byte, paddr uint64) (int, error) {
+	done := 0
+	for done < len(p) {
+		a := paddr + uint64(done)
+		pfn, off := a/m.pageSize, int(a%m.pageSize)
+		chunk := p[done:min(len(p), done+int(m.pageSize)-off)]
+		if !m.cache.get(pfn, chunk, off) {
+			bp := m.bufs.Get().(*[]byte)
+			err := m.readPage(pfn, *bp)
+			if err != nil {
+				m.bufs.Put(bp)
+				return done, err
+			}
+			m.cache.put(pfn, *bp)
+			copy(chunk, (*bp)[off:])
+			m.bufs.Put(bp)
+		}
+		done += len(chunk)
+	}
+	return done, nil
+}
+
+// readPage decodes page pfn into dst without the cache.
+func (m *kdumpMem) readPage(pfn uint64, dst []byte) error {
+	k := m.part(pfn)
+	if k == nil {
+		name := m.parts[0].src.name()
+		detail := fmt.Sprintf("PFN 0x%x beyond max_mapnr 0x%x", pfn, m.maxMapnr)
+		if pfn < m.maxMapnr {
+			detail = fmt.Sprintf("PFN 0x%x is in no part of the split dump", pfn)
+		}
+		return &ReadError{Kind: ErrNotInDump, File: name, Addr: pfn * m.pageSize, Offset: -1, DumpLevel: -1, Detail: detail}
+	}
+	return k.readPage(pfn, dst, m.level)
+}
+
+func (k *KdumpFile) readPage(pfn uint64, dst []byte, level int) error {
+	addr := pfn * uint64(k.blockSize)
+	if !bit(k.dumped, pfn) {
+		if bit(k.present, pfn) {
+			return &ReadError{Kind: ErrExcluded, File: k.src.name(), Addr: addr, Offset: -1, DumpLevel: level}
+		}
+		return &ReadError{Kind: ErrNotInDump, File: k.src.name(), Addr: addr, Offset: -1, DumpLevel: -1, Detail: "no RAM at this PFN"}
+	}
+	d, err := k.Descriptor(k.descIndex(pfn))
+	if err != nil {
+		err.(*ReadError).Addr = addr
+		return err
+	}
+	return k.decode(pfn, d, dst)
+}
+
+func (k *KdumpFile) decode(pfn uint64, d PageDesc, dst []byte) error {
+	addr := pfn * uint64(k.blockSize)
+	fail := func(kind error, detail string, err error) error {
+		return &ReadError{Kind: kind, File: k.src.name(), Addr: addr, Offset: k.src.fileOffset(d.Offset), DumpLevel: -1, Detail: detail, Err: err}
+	}
+	if d.Offset == 0 {
+		return &ReadError{Kind: ErrTruncated, File: k.src.name(), Addr: addr, Offset: -1, DumpLevel: -1, Detail: "page descriptor never written (dump incomplete)"}
+	}
+	if d.Offset < 0 || int64(d.Size) > k.blockSize || d.Size == 0 {
+		return fail(ErrDecompress, fmt.Sprintf("descriptor offset 0x%x size %d invalid", d.Offset, d.Size), nil)
+	}
+	src, ok := k.src.slice(d.Offset, int64(d.Size))
+	if !ok {
+		buf := make([]byte, d.Size)
+		if n := k.src.readAt(buf, d.Offset); n != int(d.Size) {
+			return &ReadError{Kind: ErrTruncated, File: k.src.name(), Addr: addr, Offset: d.Offset, DumpLevel: -1,
+				Detail: fmt.Sprintf("stored page of %d bytes at 0x%x is past the end of the file", d.Size, d.Offset)}
+		}
+		src = buf[:d.Size]
+	}
+	if err := decodePage(dst, src, d.Flags); err != nil {
+		return fail(ErrDecompress, "", err)
+	}
+	return nil
+}
+
+func (m *kdumpMem) presentRanges() []PhysRange {
+	var out []PhysRange
+	for _, k := range m.parts {
+		_ = k.ForEachDumped(func(pfn, _ uint64) error {
+			a := pfn * m.pageSize
+			if n := len(out); n > 0 && out[n-1].End == a {
+				out[n-1].End += m.pageSize
+			} else {
+				out = append(out, PhysRange{a, a + m.pageSize})
+			}
+			return nil
+		})
+	}
+	return out
+}
+
+// forEachPage decodes in parallel: the producer walks the descriptors in
+// file order and hands out batches; each worker decodes with its own
+// buffer, bypassing the cache so a scan does not evict the working set.
+func (m *kdumpMem) forEachPage(ctx context.Context, workers int, fn PageFunc) error {
+	type job struct {
+		k    *KdumpFile
+		pfns []uint64
+		idx  []uint64
+	}
+	const batch = 256
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	jobs := make(chan job, workers*2)
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			buf := make([]byte, m.pageSize)
+			for j := range jobs {
+				for i, pfn := range j.pfns {
+					if ctx.Err() != nil {
+						break
+					}
+					err := j.k.pageAt(pfn, j.idx[i], buf)
+					page := buf
+					if err != nil {
+						page = nil
+					}
+					if ferr := fn(pfn*m.pageSize, page, err); ferr != nil {
+						cancel(ferr)
+					}
+				}
+			}
+		}()
+	}
+	for _, k := range m.parts {
+		cur := job{k: k}
+		_ = k.ForEachDumped(func(pfn, idx uint64) error {
+			cur.pfns, cur.idx = append(cur.pfns, pfn), append(cur.idx, idx)
+			if len(cur.pfns) == batch {
+				select {
+				case jobs <- cur:
+				case <-ctx.Done():
+					return ctx.Err()
+				}
+				cur = job{k: k}
+			}
+			return nil
+		})
+		if len(cur.pfns) > 0 && ctx.Err() == nil {
+			jobs <- cur
+		}
+	}
+	close(jobs)
+	wg.Wait()
+	return context.Cause(ctx)
+}
+
+// pageAt decodes the page whose descriptor index is already known.
+func (k *KdumpFile) pageAt(pfn, idx uint64, dst []byte) error {
+	d, err := k.Descriptor(idx)
+	if err != nil {
+		err.(*ReadError).Addr = pfn * uint64(k.blockSize)
+		return err
+	}
+	return k.decode(pfn, d, dst)
+}
+
+// ReadPage decodes page pfn of this file into dst (one page long).
+func (k *KdumpFile) ReadPage(pfn uint64, dst []byte) error {
+	if uint64(len(dst)) != uint64(k.blockSize) {
+		return fmt.Errorf("vmcore: ReadPage: buffer of %d bytes, page size %d", len(dst), k.blockSize)
+	}
+	if pfn < k.startPFN || pfn >= k.endPFN {
+		return &ReadError{Kind: ErrNotInDump, File: k.src.name(), Addr: pfn * uint64(k.blockSize), Offset: -1, DumpLevel: -1}
+	}
+	return k.readPage(pfn, dst, int(k.dumpLevel))
+}

@@ -1,0 +1,104 @@
+package vmcore
+
+import (
+	"fmt"
+	"os"
+	"runtime"
+
+	"golang.org/x/sys/unix"
+)
+
+// mapping is a read-only, shared mmap of one dump file. The dump is never
+// written: the mapping is PROT_READ.
+type mapping struct {
+	path string
+	data []byte
+}
+
+func mapFile(path string) (*mapping, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("vmcore: %w", err)
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, fmt.Errorf("vmcore: %w", err)
+	}
+	size := st.Size()
+	if !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("vmcore: %s: not a regular file", path)
+	}
+	if size == 0 {
+		return nil, formatErr(path, 0, "file", "empty file", nil)
+	}
+	if int64(int(size)) != size {
+		return nil, formatErr(path, 0, "file", "too large to map", size)
+	}
+	data, err := unix.Mmap(int(f.Fd()), 0, int(size), unix.PROT_READ, unix.MAP_SHARED)
+	if err != nil {
+		return nil, fmt.Errorf("vmcore: mmap %s: %w", path, err)
+	}
+	return &mapping{path: path, data: data}, nil
+}
+
+func (m *mapping) close() error {
+	if m.data == nil {
+		return nil
+	}
+	err := unix.Munmap(m.data)
+	m.data = nil
+	return err
+}
+
+// advise tells the kernel how the mapping will be read (sequential for
+// scans, random for page lookups); errors are irrelevant.
+func (m *mapping) advise(advice int) {
+	if len(m.data) > 0 {
+		_ = unix.Madvise(m.data, advice)
+	}
+}
+
+func workersOrCPUs(n int) int {
+	if n > 0 {
+		return n
+	}
+	return runtime.GOMAXPROCS(0)
+}
+
+type fileKind int
+
+const (
+	kindUnknown fileKind = iota
+	kindELF
+	kindKdump
+	kindFlat
+)
+
+// detect looks only at the signature bytes.
+func detect(b []byte) fileKind {
+	switch {
+	case len(b) >= 4 && string(b[:4]) == "\x7fELF":
+		return kindELF
+	case len(b) >= 8 && (string(b[:8]) == "KDUMP   " || string(b[:8]) == "DISKDUMP"):
+		return kindKdump
+	case len(b) >= 12 && string(b[:12]) == "makedumpfile":
+		return kindFlat
+	}
+	return kindUnknown
+}
+
+// printable renders up to n leading bytes for an error message.
+func printable(b []byte, n int) string {
+	if len(b) > n {
+		b = b[:n]
+	}
+	out := make([]byte, len(b))
+	for i, c := range b {
+		if c < 0x20 || c > 0x7e {
+			c = '.'
+		}
+		out[i] = c
+	}
+	return string(out)
+}
