@@ -1,0 +1,193 @@
+package dwarf
+
+import (
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+)
+
+// Binary is an opened vmlinux: its ELF symbols, its DWARF name index and
+// lazily decoded types, plus any modules loaded into it. All methods are
+// safe for concurrent use.
+type Binary struct {
+	path    string
+	ef      *elfFile
+	dd      *debugData
+	ix      *index
+	syms    *symtab
+	buildID string
+	banner  string
+	kaslr   atomic.Uint64
+
+	types typeCache
+
+	modMu   sync.RWMutex
+	modules []*Module
+}
+
+// Open maps a vmlinux and makes its symbols and types available. The DWARF
+// name index comes from the on-disk cache when one matches the build-id,
+// and is built (then cached) otherwise. A vmlinux without DWARF is an
+// error that names the package to install.
+func Open(path string) (*Binary, error) {
+	ef, err := openELF(path)
+	if err != nil {
+		return nil, err
+	}
+	b := &Binary{path: path, ef: ef, buildID: ef.buildID(), banner: ef.banner()}
+	if err := b.load(); err != nil {
+		ef.close()
+		return nil, err
+	}
+	return b, nil
+}
+
+func (b *Binary) load() error {
+	dd, err := debugSections(b.ef)
+	if err != nil {
+		return err
+	}
+	if dd == nil {
+		return b.noDebugInfo()
+	}
+	b.dd = dd
+	b.types.init(dd)
+	if b.loadCache() {
+		return nil
+	}
+	if err := b.buildIndex(); err != nil {
+		return err
+	}
+	b.storeCache()
+	return nil
+}
+
+// buildIndex scans the DWARF and reads the symbol table (on a cache miss).
+func (b *Binary) buildIndex() error {
+	var symErr error
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() { // the symbol table is independent of the DWARF scan
+		defer wg.Done()
+		b.syms, symErr = readSymtab(b.ef, "")
+	}()
+	ix, err := buildIndex(b.dd)
+	wg.Wait()
+	if err != nil {
+		return err
+	}
+	if symErr != nil {
+		return symErr
+	}
+	b.ix = ix
+	return nil
+}
+
+func (b *Binary) noDebugInfo() error {
+	rel := b.Release()
+	pkg := "linux-image-<release>-dbg"
+	if rel != "" {
+		pkg = "linux-image-" + rel + "-dbg"
+	}
+	return fmt.Errorf("%s has no DWARF debug info (no .debug_info section): install %s (Debian) and use /usr/lib/debug/boot/vmlinux-%s, or name a vmlinux with debug info",
+		b.path, pkg, orUnknown(rel))
+}
+
+func orUnknown(s string) string {
+	if s == "" {
+		return "<release>"
+	}
+	return s
+}
+
+// ErrNoDebugInfo is wrapped by errors about a binary without DWARF.
+var ErrNoDebugInfo = errors.New("no DWARF debug info")
+
+// debugSections collects the DWARF sections of an ELF file, or returns nil
+// when it has no .debug_info.
+func debugSections(ef *elfFile) (*debugData, error) {
+	d := &debugData{name: ef.path}
+	for _, s := range []struct {
+		name string
+		dst  *[]byte
+	}{
+		{".debug_info", &d.info}, {".debug_abbrev", &d.abbrev}, {".debug_str", &d.str},
+		{".debug_line_str", &d.lineStr}, {".debug_str_offsets", &d.strOff}, {".debug_addr", &d.addr},
+	} {
+		b, err := ef.section(s.name)
+		if err != nil {
+			return nil, err
+		}
+		*s.dst = b
+	}
+	if len(d.info) == 0 {
+		return nil, nil
+	}
+	units, err := parseUnits(d.name, d.info)
+	if err != nil {
+		return nil, err
+	}
+	d.units = units
+	return d, nil
+}
+
+// buildIndex scans all units and merges the result, turning a panic in the
+// scan (a bug on some corrupt input) into an error.
+func buildIndex(d *debugData) (ix *index, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			ix, err = nil, fmt.Errorf("%s: DWARF index: %v", d.name, r)
+		}
+	}()
+	parts, err := d.scanAll()
+	if err != nil {
+		return nil, err
+	}
+	return mergeIndex(parts), nil
+}
+
+// Close unmaps the file. Types already returned stay valid (they are on
+// the heap); Values must not be used with this Binary afterwards.
+func (b *Binary) Close() error {
+	return b.ef.close()
+}
+
+// Path is the file the Binary was opened from.
+func (b *Binary) Path() string { return b.path }
+
+// BuildID is the GNU build-id in hex, or "" when the file has none.
+func (b *Binary) BuildID() string { return b.buildID }
+
+// Banner is the "Linux version ..." string found in .rodata (linux_banner).
+func (b *Binary) Banner() string { return b.banner }
+
+// Release is the kernel release from the banner ("6.1.0-56-cloud-amd64").
+func (b *Binary) Release() string { return releaseOf(b.banner) }
+
+// SetKASLROffset sets the offset (VMCOREINFO KERNELOFFSET) added to every
+// kernel-image address this Binary reports or accepts. Per-CPU symbols
+// (offsets into the per-CPU area) are not shifted.
+func (b *Binary) SetKASLROffset(off uint64) { b.kaslr.Store(off) }
+
+// KASLROffset is the offset set by SetKASLROffset.
+func (b *Binary) KASLROffset() uint64 { return b.kaslr.Load() }
+
+// kernelImageStart is the lowest address of the kernel-image mapping; only
+// addresses at or above it move with KASLR.
+const kernelImageStart = 0xffffffff80000000
+
+func (b *Binary) shift(addr uint64) uint64 {
+	if addr >= kernelImageStart {
+		return addr + b.kaslr.Load()
+	}
+	return addr
+}
+
+func (b *Binary) unshift(addr uint64) uint64 {
+	off := b.kaslr.Load()
+	if addr >= kernelImageStart+off {
+		return addr - off
+	}
+	return addr
+}
