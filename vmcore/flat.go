@@ -222,16 +222,35 @@ func (s *flatSrc) slice(off, n int64) ([]byte, bool) {
 	return s.m.data[fo : fo+n : fo+n], true
 }
 
+// readAt reads the logical file as makedumpfile -R would rebuild it: bytes
+// no record covers (makedumpfile skips some, e.g. bitmap tails) read as
+// zeros up to the end of the last record.
 func (s *flatSrc) readAt(p []byte, off int64) int {
+	if off < 0 || off >= s.end {
+		return 0
+	}
+	p = p[:min(int64(len(p)), s.end-off)]
 	done := 0
 	for done < len(p) {
-		i := s.find(off + int64(done))
+		at := off + int64(done)
+		i := s.find(at)
 		if i < 0 {
-			break
+			n := int(min(int64(len(p)-done), s.nextStart(at)-at))
+			clear(p[done : done+n])
+			done += n
+			continue
 		}
 		r := s.recs[i]
-		at := off + int64(done) - r.off
-		done += copy(p[done:], s.m.data[r.fileO+at:r.fileO+r.n])
+		done += copy(p[done:], s.m.data[r.fileO+at-r.off:r.fileO+r.n])
 	}
 	return done
+}
+
+// nextStart is the start of the first record after off (s.end if none).
+func (s *flatSrc) nextStart(off int64) int64 {
+	i, _ := slices.BinarySearchFunc(s.recs, off, func(r flatRec, o int64) int { return cmpInt64(r.off, o) })
+	if i < len(s.recs) {
+		return s.recs[i].off
+	}
+	return s.end
 }
