@@ -69,7 +69,7 @@ static int kdx_plant_freelist(void)
 	obj = (unsigned long)s->freelist;
 	addr = obj + kdx_cache->offset;
 	old = *(unsigned long *)addr;
-	KDX_TRUTH("\"fact\":\"corruption\",\"kind\":\"bad-freelist-pointer\",\"cache\":\"kdx_obj\",\"slab\":\"%s\",\"object\":\"%s\",\"addr\":\"%s\",\"original\":\"%s\",\"planted\":\"%s\",\"original_next\":\"%s\",\"planted_next\":\"%s\",\"free_in_slab\":%u",
+	KDX_TRUTH("\"fact\":\"corruption\",\"kind\":\"bad-freelist-pointer\",\"cache\":\"kdx_obj\",\"field\":\"freepointer\",\"slab\":\"%s\",\"object\":\"%s\",\"addr\":\"%s\",\"original\":\"%s\",\"planted\":\"%s\",\"original_next\":\"%s\",\"planted_next\":\"%s\",\"free_in_slab\":%u",
 		KDX_HEX(s), KDX_HEX(obj), KDX_HEX(addr), KDX_HEX(old),
 		KDX_HEX(KDX_GARBAGE), KDX_HEX(kdx_decode(old, addr)),
 		KDX_HEX(kdx_decode(KDX_GARBAGE, addr)), s->objects - s->inuse);

@@ -1,0 +1,44 @@
+# kdx: build, fixtures, tests. See README.md; fixtures: docs/fixtures.md.
+export PATH := $(PATH):/usr/local/go/bin
+GO       ?= go
+VERSION  := $(shell git describe --always --dirty 2>/dev/null || echo dev)
+FUZZTIME ?= 20s
+# A test that needs a fixture fails instead of skipping when CI is set.
+export CI
+
+.PHONY: all build fixtures test demo baselines bench fuzz clean
+
+all: build
+
+build:
+	CGO_ENABLED=0 $(GO) build -trimpath -ldflags "-X main.version=$(VERSION)" -o bin/kdx ./cmd/kdx
+
+# Real dumps of a real Debian kernel under QEMU (root; installs packages).
+fixtures:
+	$(MAKE) -C testdata/kernel
+
+test: fixtures
+	$(GO) vet ./...
+	$(GO) test ./...
+
+demo: fixtures build
+	./bin/kdx version
+
+# crash(8) and drgn on every dump: docs/baselines.md. Slow (crash ~9 s a dump).
+baselines: fixtures
+	scripts/baselines.sh
+
+bench: fixtures
+	$(GO) test -run '^$$' -bench . ./...
+
+# Every fuzz target of every package, each for $(FUZZTIME).
+fuzz:
+	@set -e; for pkg in $$($(GO) list ./...); do \
+		for f in $$($(GO) test -list '^Fuzz' $$pkg | grep '^Fuzz' || true); do \
+			echo "fuzz $$pkg $$f"; \
+			$(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg; \
+		done; \
+	done
+
+clean:
+	rm -rf bin
