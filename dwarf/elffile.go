@@ -5,6 +5,8 @@ import (
 	"debug/elf"
 	"encoding/binary"
 	"encoding/hex"
+	"errors"
+	"io"
 	"fmt"
 	"os"
 
@@ -60,6 +62,9 @@ func newELF(path string, data []byte) (ef *elfFile, err error) {
 	}()
 	f, err := elf.NewFile(bytes.NewReader(data))
 	if err != nil {
+		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+			return nil, fmt.Errorf("%s: not a usable ELF file (truncated? %d bytes): %w", path, len(data), err)
+		}
 		return nil, fmt.Errorf("%s: not a usable ELF file: %w", path, err)
 	}
 	if f.Class != elf.ELFCLASS64 || f.Data != elf.ELFDATA2LSB {

@@ -1,20 +1,134 @@
 package dwarf
 
 import (
+	"encoding/binary"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/kdx-dev/kdx/internal/fixture"
 )
 
 func TestOpenVmlinux(t *testing.T) {
-	b, err := Open(fixture.Vmlinux(t))
+	b := openFixture(t)
+	if got := b.Release(); got != fixture.Release {
+		t.Errorf("Release() = %q, want %q", got, fixture.Release)
+	}
+	if !strings.HasPrefix(b.Banner(), "Linux version "+fixture.Release+" ") {
+		t.Errorf("Banner() = %q", b.Banner())
+	}
+	if len(b.BuildID()) != 40 {
+		t.Errorf("BuildID() = %q, want 40 hex digits", b.BuildID())
+	}
+	// A Debian 6.1 vmlinux has ~7k struct tags and ~115k symbols; far
+	// fewer means the scan or the symbol table lost entries.
+	if n := b.ix.count(kindStruct); n < 5000 {
+		t.Errorf("%d structs indexed", n)
+	}
+	if n := len(b.syms.byName); n < 100000 {
+		t.Errorf("%d symbols", n)
+	}
+}
+
+// TestCacheRoundTrip opens cold (building and writing the cache), then
+// warm, and checks both agree; then corrupts the cache and checks the
+// rebuild.
+func TestCacheRoundTrip(t *testing.T) {
+	path := fixture.Vmlinux(t)
+	t.Setenv("XDG_CACHE_HOME", t.TempDir())
+	cold, err := Open(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer b.Close()
-	t.Logf("units %d entries %d names %d syms %d/%d release %q build-id %s",
-		len(b.dd.units), len(b.ix.entries), len(b.ix.names), len(b.syms.byAddr), len(b.syms.byName), b.Release(), b.BuildID())
-	for k := kindStruct; k < kindCount; k++ {
-		t.Logf("kind %d: %d", k, b.ix.count(k))
+	defer cold.Close()
+	dir, _ := CacheDir()
+	files, _ := filepath.Glob(filepath.Join(dir, "vmlinux-*.idx"))
+	if len(files) != 1 {
+		t.Fatalf("cache files %v, want one", files)
 	}
+	check := func(name string) {
+		warm, err := Open(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer warm.Close()
+		if len(warm.ix.entries) != len(cold.ix.entries) || len(warm.syms.byName) != len(cold.syms.byName) {
+			t.Fatalf("%s: %d entries %d syms, cold had %d, %d", name, len(warm.ix.entries), len(warm.syms.byName), len(cold.ix.entries), len(cold.syms.byName))
+		}
+		for _, v := range []string{"init_uts_ns", "slab_caches", "init_task"} {
+			a1, _, err1 := cold.Variable(v)
+			a2, _, err2 := warm.Variable(v)
+			if err1 != nil || err2 != nil || a1 != a2 {
+				t.Errorf("%s: Variable(%s) cold %#x %v warm %#x %v", name, v, a1, err1, a2, err2)
+			}
+		}
+		s1, _ := cold.Symbol("schedule")
+		s2, _ := warm.Symbol("schedule")
+		if s1 == 0 || s1 != s2 {
+			t.Errorf("%s: schedule at %#x cold, %#x warm", name, s1, s2)
+		}
+	}
+	check("warm")
+	data, err := os.ReadFile(files[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mut := range []struct {
+		name string
+		fn   func([]byte) []byte
+	}{
+		{"flipped byte", func(b []byte) []byte { b[len(b)/2] ^= 0xff; return b }},
+		{"truncated", func(b []byte) []byte { return b[:len(b)/3] }},
+		{"empty", func(b []byte) []byte { return nil }},
+	} {
+		if err := os.WriteFile(files[0], mut.fn(append([]byte(nil), data...)), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		check(mut.name)
+		if fixed, _ := os.ReadFile(files[0]); len(fixed) != len(data) {
+			t.Errorf("%s: cache not rewritten (%d bytes, want %d)", mut.name, len(fixed), len(data))
+		}
+	}
+}
+
+func TestOpenErrors(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name string, data []byte) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	elf := minimalELF(t)
+	for _, tc := range []struct {
+		name, path, want string
+	}{
+		{"missing", filepath.Join(dir, "nope"), "no such file"},
+		{"empty", write("empty", nil), "not an ELF file"},
+		{"text", write("text", []byte(strings.Repeat("hello world\n", 20))), "not a usable ELF"},
+		{"truncated", write("trunc", elf[:len(elf)-8]), "truncated?"},
+		{"section past end", write("big", oversizeSection(elf, 2)), "beyond the end of the file"},
+		{"no dwarf", write("nodwarf", elf), "install linux-image-"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			b, err := Open(tc.path)
+			if err == nil {
+				b.Close()
+				t.Fatalf("Open succeeded")
+			}
+			if !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("error %q does not mention %q", err, tc.want)
+			}
+		})
+	}
+}
+
+// oversizeSection makes section i claim 1 MiB, past the end of the file.
+func oversizeSection(elf []byte, i int) []byte {
+	out := append([]byte(nil), elf...)
+	shoff := binary.LittleEndian.Uint64(out[40:])
+	binary.LittleEndian.PutUint64(out[shoff+uint64(i)*64+32:], 1<<20)
+	return out
 }
