@@ -1,0 +1,229 @@
+package vmcore_test
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"testing"
+
+	"github.com/kdx-dev/kdx/internal/fixture"
+	"github.com/kdx-dev/kdx/vmcore"
+)
+
+// Dump families whose files hold the same memory snapshot, byte for byte.
+// QEMU's elf and elf-virt are taken at other moments of the running guest
+// than kdump-zlib, so across those only the kernel text must agree.
+var (
+	liveSnapshot = []string{"kdump-zlib", "kdump-zlib.flat", "kdump-snappy", "kdump-zstd"}
+	liveMoments  = []string{"elf", "elf-virt"}
+	captureFam   = []string{"proc-vmcore.elf", "kdump-c31", "kdump-c31.flat", "kdump-l31"}
+)
+
+type probe struct {
+	kind string // "phys", "text", "direct", "vmalloc", "module", "vmemmap"
+	addr uint64
+}
+
+// probes picks addresses of every kind from a reference dump.
+func probes(t *testing.T, d *vmcore.Dump, km *vmcore.KernelMemory, scenario string) []probe {
+	var out []probe
+	var phys []uint64
+	for _, r := range d.PresentRanges() {
+		phys = append(phys, r.Start, (r.End-1)&^0xfff)
+	}
+	total := uint64(0)
+	for _, r := range d.PresentRanges() {
+		total += r.End - r.Start
+	}
+	step := max(total/400, 4096) &^ 0xfff
+	for _, r := range d.PresentRanges() {
+		for a := r.Start; a < r.End; a += step {
+			phys = append(phys, a&^0xfff)
+		}
+	}
+	for _, a := range phys {
+		out = append(out, probe{"phys", a})
+	}
+	s := symbols(t)
+	k := km.KASLROffset()
+	for a := s["_stext"]; a < s["_etext"]; a += 64 << 12 {
+		out = append(out, probe{"text", a + k})
+	}
+	if po, ok := km.PageOffset(); ok {
+		for _, a := range phys {
+			out = append(out, probe{"direct", po + a})
+		}
+	}
+	out = append(out, leaves(km, "vmalloc", km.VmallocBase(), km.VmallocBase()+32<<40, 64)...)
+	out = append(out, leaves(km, "module", 0xffffffffc0000000, 0xfffffffffe000000, 64)...)
+	if tr := readTruth(t, scenario); tr != nil {
+		for _, l := range tr.Lists {
+			out = append(out, probe{"module", hexAddr(l.HeadAddr) &^ 0xfff})
+		}
+		for _, smp := range tr.Samples {
+			out = append(out, probe{"vmemmap", hexAddr(smp.Slab) &^ 0xfff}, probe{"direct", hexAddr(smp.Addr) &^ 0xfff})
+		}
+	}
+	if vm := km.VmemmapBase(); vm != 0 {
+		if sz, ok := d.VMCoreInfo().Size("page"); ok {
+			for _, a := range phys[:min(len(phys), 64)] {
+				out = append(out, probe{"vmemmap", (vm + a/4096*sz) &^ 0xfff})
+			}
+		}
+	}
+	return out
+}
+
+// leaves returns up to n mapped pages of [lo, hi), spread over the range's
+// mappings.
+func leaves(km *vmcore.KernelMemory, kind string, lo, hi uint64, n int) []probe {
+	var out []probe
+	stop := errors.New("enough")
+	_ = km.ForEachMapping(lo, hi, func(va, pa, size uint64) error {
+		out = append(out, probe{kind, max(va, lo)})
+		if len(out) >= n {
+			return stop
+		}
+		return nil
+	})
+	return out
+}
+
+type result struct {
+	data []byte
+	err  error
+}
+
+func readProbe(km *vmcore.KernelMemory, p probe) result {
+	buf := make([]byte, 4096)
+	var err error
+	if p.kind == "phys" {
+		_, err = km.Dump().ReadPhys(buf, p.addr)
+	} else {
+		_, err = km.ReadAt(buf, p.addr)
+	}
+	return result{buf, err}
+}
+
+func kmem(t *testing.T, d *vmcore.Dump) *vmcore.KernelMemory {
+	t.Helper()
+	km, err := vmcore.NewKernelMemory(d, kernelConfig(t))
+	if err != nil {
+		t.Fatalf("NewKernelMemory(%s): %v", d.Paths()[0], err)
+	}
+	return km
+}
+
+// TestRealSameBytes reads the same physical and virtual addresses from
+// every format of a dump family and requires the same bytes; in the
+// capture family a page may instead be excluded by -d 31 in the filtered
+// files, and must then say so.
+func TestRealSameBytes(t *testing.T) {
+	fixture.Dumps(t)
+	for _, sc := range fixture.Scenarios {
+		for _, fam := range [][]string{liveSnapshot, captureFam} {
+			fs := present(sc, fam...)
+			if len(fs) < 2 {
+				continue
+			}
+			t.Run(sc+"/"+fs[0], func(t *testing.T) { compareFamily(t, sc, fs) })
+		}
+	}
+}
+
+func compareFamily(t *testing.T, sc string, formats []string) {
+	ref := openT(t, fixture.DumpPath(t, sc, formats[0]))
+	refKM := kmem(t, ref)
+	ps := probes(t, ref, refKM, sc)
+	want := make([]result, len(ps))
+	for i, p := range ps {
+		want[i] = readProbe(refKM, p)
+	}
+	for _, f := range formats[1:] {
+		d := openT(t, fixture.DumpPath(t, sc, f))
+		km := kmem(t, d)
+		same := map[string]int{}
+		excluded := 0
+		for i, p := range ps {
+			got := readProbe(km, p)
+			if err := agree(want[i], got); err != nil {
+				t.Errorf("%s vs %s: %s 0x%x: %v", formats[0], f, p.kind, p.addr, err)
+				continue
+			}
+			if got.err == nil {
+				same[p.kind]++
+			}
+			if want[i].err == nil && errors.Is(got.err, vmcore.ErrExcluded) {
+				excluded++
+			}
+		}
+		if lvl, ok := d.DumpLevel(); ok && lvl == 31 && excluded == 0 {
+			t.Errorf("%s: no page the unfiltered %s holds reads as excluded", f, formats[0])
+		}
+		for _, kind := range []string{"phys", "text", "direct", "vmalloc", "module", "vmemmap"} {
+			if same[kind] == 0 {
+				t.Errorf("%s vs %s: no %s address read the same in both", formats[0], f, kind)
+			}
+		}
+		t.Logf("%s vs %s: identical reads by kind: %v; excluded: %d", formats[0], f, same, excluded)
+	}
+}
+
+// agree accepts equal bytes, or the same failure, or a page the filtered
+// dump excluded.
+func agree(want, got result) error {
+	switch {
+	case want.err == nil && got.err == nil:
+		if !bytes.Equal(want.data, got.data) {
+			return errors.New("bytes differ")
+		}
+	case want.err == nil && errors.Is(got.err, vmcore.ErrExcluded):
+		var re *vmcore.ReadError
+		if !errors.As(got.err, &re) || re.DumpLevel != 31 {
+			return fmt.Errorf("excluded without dump level 31: %v", got.err)
+		}
+	case (want.err == nil) != (got.err == nil):
+		return fmt.Errorf("reference error %v, this error %v", want.err, got.err)
+	}
+	return nil
+}
+
+// TestRealQEMUMoments compares QEMU's elf and elf-virt dumps with its kdump
+// one: they are taken at different moments of the running guest, so only
+// the kernel text must be identical; most other memory is too.
+func TestRealQEMUMoments(t *testing.T) {
+	fixture.Dumps(t)
+	for _, sc := range fixture.Scenarios {
+		fs := present(sc, append([]string{"kdump-zlib"}, liveMoments...)...)
+		if len(fs) < 2 || fs[0] != "kdump-zlib" {
+			continue
+		}
+		t.Run(sc, func(t *testing.T) {
+			ref := openT(t, fixture.DumpPath(t, sc, fs[0]))
+			refKM := kmem(t, ref)
+			ps := probes(t, ref, refKM, sc)
+			for _, f := range fs[1:] {
+				km := kmem(t, openT(t, fixture.DumpPath(t, sc, f)))
+				same, n := 0, 0
+				for _, p := range ps {
+					want, got := readProbe(refKM, p), readProbe(km, p)
+					if p.kind == "text" {
+						if err := agree(want, got); err != nil || got.err != nil {
+							t.Errorf("%s: kernel text 0x%x: %v / %v", f, p.addr, err, got.err)
+						}
+					}
+					if want.err == nil {
+						n++
+						if got.err == nil && bytes.Equal(want.data, got.data) {
+							same++
+						}
+					}
+				}
+				if same*10 < n*8 {
+					t.Errorf("%s: only %d of %d probed pages equal kdump-zlib's", f, same, n)
+				}
+				t.Logf("%s: %d of %d probed pages equal kdump-zlib's", f, same, n)
+			}
+		})
+	}
+}
