@@ -44,7 +44,7 @@ insmod /kdxplant.ko scenario="$S" $hold && say "READY" || say "FAILED kdxplant"
 # Commands from the host, one a line.
 while read -r cmd; do
 	case "$cmd" in
-	crash) echo 1 > /sys/module/kdxplant/parameters/crash ;;
+	crash) sh -c "echo 1 > /sys/module/kdxplant/parameters/crash" ;;
 	sysrq) echo c > /proc/sysrq-trigger ;;
 	esac
 done < /dev/console
