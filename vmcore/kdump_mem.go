@@ -104,7 +104,9 @@ func (k *KdumpFile) decode(pfn uint64, d PageDesc, dst []byte) error {
 	if d.Offset == 0 {
 		return &ReadError{Kind: ErrTruncated, File: k.src.name(), Addr: addr, Offset: -1, DumpLevel: -1, Detail: "page descriptor never written (dump incomplete)"}
 	}
-	if d.Offset < 0 || int64(d.Size) > k.blockSize || d.Size == 0 {
+	// A compressed page is normally smaller than a page (makedumpfile
+	// stores it raw otherwise), but an encoder's worst case is allowed.
+	if d.Offset < 0 || int64(d.Size) > 2*k.blockSize || d.Size == 0 {
 		return fail(ErrDecompress, fmt.Sprintf("descriptor offset 0x%x size %d invalid", d.Offset, d.Size), nil)
 	}
 	src, ok := k.src.slice(d.Offset, int64(d.Size))
