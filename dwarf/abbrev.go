@@ -25,6 +25,16 @@ type abbrev struct {
 type abbrevTable struct {
 	dense  []*abbrev
 	sparse map[uint64]*abbrev
+	// Arenas: declarations and their attributes, so a table costs a few
+	// allocations rather than two per declaration.
+	decls []abbrevDecl
+	specs []attrSpec
+}
+
+type abbrevDecl struct {
+	code       uint64
+	a          abbrev
+	start, end int
 }
 
 func (t *abbrevTable) get(code uint64) *abbrev {
@@ -66,32 +76,35 @@ func (d *debugData) abbrevsFor(u *unit) (*abbrevTable, error) {
 const maxDenseAbbrev = 1 << 16
 
 func parseAbbrevs(sec []byte, u *unit) (*abbrevTable, error) {
+	t := &abbrevTable{}
+	return t, t.parse(sec, u)
+}
+
+// parse fills t from the table at u's abbreviation offset, reusing t's
+// memory: the scanner keeps one table per worker, since a vmlinux has a
+// table per unit and keeping them all would cost over 100 MB.
+func (t *abbrevTable) parse(sec []byte, u *unit) error {
 	if u.abbrevOff >= uint64(len(sec)) {
-		return nil, fmt.Errorf("offset beyond section end %#x", len(sec))
+		return fmt.Errorf("offset beyond section end %#x", len(sec))
 	}
 	c := cursor{b: sec, pos: int(u.abbrevOff)}
-	// Declarations and their attributes go into two arenas, so a table
-	// costs a few allocations rather than two per declaration.
-	type decl struct {
-		code       uint64
-		a          abbrev
-		start, end int
-	}
-	var decls []decl
-	var specs []attrSpec
+	t.decls, t.specs = t.decls[:0], t.specs[:0]
+	clear(t.dense)
+	t.dense = t.dense[:0]
+	t.sparse = nil
 	for {
 		code := c.uleb()
 		if c.err != nil {
-			return nil, c.err
+			return c.err
 		}
 		if code == 0 {
 			break
 		}
-		d := decl{code: code, a: abbrev{tag: uint16(c.uleb()), children: c.u8() != 0}, start: len(specs)}
+		d := abbrevDecl{code: code, a: abbrev{tag: uint16(c.uleb()), children: c.u8() != 0}, start: len(t.specs)}
 		for {
 			attr, form := c.uleb(), c.uleb()
 			if c.err != nil {
-				return nil, c.err
+				return c.err
 			}
 			if attr == 0 && form == 0 {
 				break
@@ -100,19 +113,18 @@ func parseAbbrevs(sec []byte, u *unit) (*abbrevTable, error) {
 			if form == formImplicitConst {
 				s.ic = c.sleb()
 			}
-			specs = append(specs, s)
+			t.specs = append(t.specs, s)
 		}
-		d.end = len(specs)
-		decls = append(decls, d)
+		d.end = len(t.specs)
+		t.decls = append(t.decls, d)
 	}
-	t := &abbrevTable{}
-	for i := range decls {
-		d := &decls[i]
-		d.a.attrs = specs[d.start:d.end:d.end]
+	for i := range t.decls {
+		d := &t.decls[i]
+		d.a.attrs = t.specs[d.start:d.end:d.end]
 		d.a.fixed = fixedSize(d.a.attrs, u)
 		t.put(d.code, &d.a)
 	}
-	return t, nil
+	return nil
 }
 
 func (t *abbrevTable) put(code uint64, a *abbrev) {

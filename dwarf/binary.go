@@ -124,7 +124,8 @@ func debugSections(ef *elfFile) (*debugData, error) {
 	if len(d.info) == 0 {
 		return nil, nil
 	}
-	units, err := parseUnits(d.name, d.info)
+	d.infoAt = ef.sectionReader(".debug_info")
+	units, err := parseUnits(d.name, d.info, d.infoAt)
 	if err != nil {
 		return nil, err
 	}

@@ -6,9 +6,10 @@ import (
 	"encoding/binary"
 	"encoding/hex"
 	"errors"
-	"io"
 	"fmt"
+	"io"
 	"os"
+
 
 	"golang.org/x/sys/unix"
 )
@@ -22,6 +23,7 @@ type elfFile struct {
 	data []byte // the whole file, mmapped (nil after close)
 	mmap bool
 	f    *elf.File
+	fd   *os.File // kept open for pread (see sectionReader)
 }
 
 // openELF maps path and parses its ELF headers. It checks that every
@@ -32,24 +34,27 @@ func openELF(path string) (*elfFile, error) {
 	if err != nil {
 		return nil, err
 	}
-	defer fd.Close()
 	st, err := fd.Stat()
 	if err != nil {
+		fd.Close()
 		return nil, err
 	}
-	if st.Size() < 64 {
+	if st.Size() < 64 || !st.Mode().IsRegular() {
+		fd.Close()
 		return nil, fmt.Errorf("%s: not an ELF file (%d bytes)", path, st.Size())
 	}
 	data, err := unix.Mmap(int(fd.Fd()), 0, int(st.Size()), unix.PROT_READ, unix.MAP_SHARED)
 	if err != nil {
+		fd.Close()
 		return nil, fmt.Errorf("%s: mmap: %w", path, err)
 	}
 	ef, err := newELF(path, data)
 	if err != nil {
 		unix.Munmap(data)
+		fd.Close()
 		return nil, err
 	}
-	ef.mmap = true
+	ef.mmap, ef.fd = true, fd
 	return ef, nil
 }
 
@@ -89,6 +94,9 @@ func (ef *elfFile) close() error {
 	var err error
 	if ef.mmap {
 		err = unix.Munmap(ef.data)
+	}
+	if ef.fd != nil {
+		ef.fd.Close()
 	}
 	ef.data = nil
 	return err
@@ -207,4 +215,17 @@ func releaseOf(banner string) string {
 		rest = rest[:i]
 	}
 	return string(rest)
+}
+
+// sectionReader reads a section with pread when the section is stored
+// plainly in the mapped file, else nil. Reading a section once through
+// the mapping would leave every page in the process's RSS (and the
+// kernel's fault-around maps 64 KiB per fault), so one-pass scans copy
+// through a reused buffer instead.
+func (ef *elfFile) sectionReader(name string) io.ReaderAt {
+	s := ef.f.Section(name)
+	if ef.fd == nil || s == nil || s.Flags&elf.SHF_COMPRESSED != 0 || s.Type == elf.SHT_NOBITS {
+		return nil
+	}
+	return io.NewSectionReader(ef.fd, int64(s.Offset), int64(s.Size))
 }

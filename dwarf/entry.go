@@ -61,10 +61,21 @@ func (d *debugData) entryIn(u *unit, off uint64) (*entry, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := cursor{b: d.info[:u.end], pos: int(off)}
-	if off >= u.end {
-		return nil, fmt.Errorf("%s: .debug_info+%#x: past the end of its unit", d.name, off)
+	return d.entryWith(u, tab, off)
+}
+
+// entryWith decodes the DIE at off with u's abbreviation table.
+func (d *debugData) entryWith(u *unit, tab *abbrevTable, off uint64) (*entry, error) {
+	return d.entryIn2(d.info[u.off:u.end], u, tab, off)
+}
+
+// entryIn2 decodes the DIE at absolute offset off from ub, the bytes of
+// unit u (a slice of the section, or the scanner's copy of it).
+func (d *debugData) entryIn2(ub []byte, u *unit, tab *abbrevTable, off uint64) (*entry, error) {
+	if off >= u.end || off < u.off {
+		return nil, fmt.Errorf("%s: .debug_info+%#x: outside its unit [%#x, %#x)", d.name, off, u.off, u.end)
 	}
+	c := cursor{b: ub, pos: int(off - u.off)}
 	code := c.uleb()
 	if code == 0 {
 		return nil, c.err
@@ -78,9 +89,9 @@ func (d *debugData) entryIn(u *unit, off uint64) (*entry, error) {
 		e.fields = append(e.fields, field{s.attr, d.readVal(&c, u, s.form, s.ic)})
 	}
 	if c.err != nil {
-		return nil, fmt.Errorf("%s: .debug_info+%#x: DIE %#x: %w", d.name, c.pos, off, c.err)
+		return nil, fmt.Errorf("%s: .debug_info+%#x: DIE %#x: %w", d.name, u.off+uint64(c.pos), off, c.err)
 	}
-	e.next = uint64(c.pos)
+	e.next = u.off + uint64(c.pos)
 	return e, nil
 }
 
@@ -123,11 +134,11 @@ func (d *debugData) skipSubtree(u *unit, k *entry) (uint64, error) {
 	if err != nil {
 		return 0, err
 	}
-	c := cursor{b: d.info[:u.end], pos: int(k.next)}
+	c := cursor{b: d.info[u.off:u.end], pos: int(k.next - u.off)}
 	if err := skipDIEs(&c, u, tab, 1); err != nil {
-		return 0, fmt.Errorf("%s: .debug_info+%#x: in children of DIE %#x: %w", d.name, c.pos, k.off, err)
+		return 0, fmt.Errorf("%s: .debug_info+%#x: in children of DIE %#x: %w", d.name, u.off+uint64(c.pos), k.off, err)
 	}
-	return uint64(c.pos), nil
+	return u.off + uint64(c.pos), nil
 }
 
 // skipDIEs skips DIEs until depth returns to zero, starting inside a

@@ -132,3 +132,20 @@ func oversizeSection(elf []byte, i int) []byte {
 	binary.LittleEndian.PutUint64(out[shoff+uint64(i)*64+32:], 1<<20)
 	return out
 }
+
+// TestOpenTwice opens the fixture with the default cache directory (so
+// that `/usr/bin/time dwarf.test -test.run TestOpenTwice` measures a real
+// open's peak RSS) and checks a type resolves each time.
+func TestOpenTwice(t *testing.T) {
+	path := fixture.Vmlinux(t)
+	for range 2 {
+		b, err := Open(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := b.Type("struct task_struct"); err != nil {
+			t.Error(err)
+		}
+		b.Close()
+	}
+}

@@ -1,6 +1,7 @@
 package dwarf
 
 import (
+	"bytes"
 	"fmt"
 	"runtime"
 	"sync"
@@ -51,11 +52,35 @@ func tagKind(tag uint16) uint8 {
 	return 0
 }
 
-// scanAll scans every unit with up to GOMAXPROCS workers. Units are handed
-// out one at a time (their sizes vary by 1000x). The first error stops the
-// scan: a corrupt unit means corrupt DWARF, reported with its offset.
+// chunk is a run of consecutive units scanned as one piece of work.
+type chunk struct {
+	first, last int // unit indexes, inclusive
+	start, end  uint64
+}
+
+// chunkSize is the amount of .debug_info a worker reads at once.
+const chunkSize = 4 << 20
+
+func chunks(units []unit) []chunk {
+	var cs []chunk
+	for i := 0; i < len(units); {
+		c := chunk{first: i, start: units[i].off}
+		for i < len(units) && (i == c.first || units[i].end-c.start <= chunkSize) {
+			i++
+		}
+		c.last, c.end = i-1, units[i-1].end
+		cs = append(cs, c)
+	}
+	return cs
+}
+
+// scanAll scans every unit with up to GOMAXPROCS workers, which take
+// chunks of consecutive units in turn (unit sizes vary by 1000x, so static
+// splitting would leave a core idle). The first error stops the scan: a
+// corrupt unit means corrupt DWARF, reported with its offset.
 func (d *debugData) scanAll() ([][]rec, error) {
-	workers := min(runtime.GOMAXPROCS(0), max(1, len(d.units)))
+	cs := chunks(d.units)
+	workers := min(runtime.GOMAXPROCS(0), max(1, len(cs)))
 	out := make([][]rec, workers)
 	errs := make([]error, workers)
 	var next atomic.Int64
@@ -72,12 +97,13 @@ func (d *debugData) scanAll() ([][]rec, error) {
 			s := scanner{d: d, seen: make(map[uint64]int32, 1<<14)}
 			for {
 				i := int(next.Add(1) - 1)
-				if i >= len(d.units) || errs[w] != nil {
+				if i >= len(cs) {
 					break
 				}
-				if err := s.unit(&d.units[i]); err != nil {
+				if err := s.chunk(cs[i]); err != nil {
 					errs[w] = err
-					next.Store(int64(len(d.units)))
+					next.Store(int64(len(cs)))
+					break
 				}
 			}
 			out[w] = s.recs
@@ -99,14 +125,42 @@ type scanner struct {
 	d    *debugData
 	recs []rec
 	seen map[uint64]int32
+	tab  abbrevTable // the current unit's, reused
+	buf  []byte      // the current chunk, when read by pread
 }
 
-func (s *scanner) unit(u *unit) error {
-	tab, err := s.d.abbrevsFor(u)
-	if err != nil {
-		return err
+// chunk scans the units of c, reading them into s.buf when the section can
+// be read by pread (vmlinux), or straight from memory (modules).
+func (s *scanner) chunk(c chunk) error {
+	data := s.d.info[c.start:c.end]
+	if s.d.infoAt != nil {
+		n := int(c.end - c.start)
+		if cap(s.buf) < n {
+			s.buf = make([]byte, n)
+		}
+		s.buf = s.buf[:n]
+		if _, err := s.d.infoAt.ReadAt(s.buf, int64(c.start)); err != nil {
+			return fmt.Errorf("%s: reading .debug_info [%#x, %#x): %w", s.d.name, c.start, c.end, err)
+		}
+		data = s.buf
 	}
-	c := cursor{b: s.d.info[:u.end], pos: int(u.dieOff)}
+	for i := c.first; i <= c.last; i++ {
+		u := &s.d.units[i]
+		if err := s.unit(u, data[u.off-c.start:u.end-c.start]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// unit scans the children of one unit DIE; ub holds the unit's bytes
+// (offsets in it are relative to u.off).
+func (s *scanner) unit(u *unit, ub []byte) error {
+	tab := &s.tab
+	if err := tab.parse(s.d.abbrev, u); err != nil {
+		return fmt.Errorf("%s: .debug_abbrev+%#x (unit at .debug_info+%#x): %w", s.d.name, u.abbrevOff, u.off, err)
+	}
+	c := cursor{b: ub, pos: int(u.dieOff - u.off)}
 	code := c.uleb()
 	cu := tab.get(code)
 	if c.err != nil || cu == nil {
@@ -122,7 +176,7 @@ func (s *scanner) unit(u *unit) error {
 		return c.err
 	}
 	for c.err == nil && c.pos < len(c.b) {
-		off := uint64(c.pos)
+		off := u.off + uint64(c.pos)
 		code := c.uleb()
 		if code == 0 {
 			break // end of the unit's children
@@ -131,19 +185,19 @@ func (s *scanner) unit(u *unit) error {
 		if a == nil {
 			return fmt.Errorf("%s: .debug_info+%#x: undefined abbreviation code %d", s.d.name, off, code)
 		}
-		if err := s.die(&c, u, tab, a, off); err != nil {
+		if err := s.die(&c, u, a, off); err != nil {
 			return err
 		}
 	}
 	if c.err != nil {
-		return fmt.Errorf("%s: .debug_info+%#x: unit at %#x: %w", s.d.name, c.pos, u.off, c.err)
+		return fmt.Errorf("%s: .debug_info+%#x: unit at %#x: %w", s.d.name, u.off+uint64(c.pos), u.off, c.err)
 	}
 	return nil
 }
 
 // die handles one child of the unit DIE: it records it when it is a named
 // type or a variable with an address, then moves c past its subtree.
-func (s *scanner) die(c *cursor, u *unit, tab *abbrevTable, a *abbrev, off uint64) error {
+func (s *scanner) die(c *cursor, u *unit, a *abbrev, off uint64) error {
 	kind := tagKind(a.tag)
 	sibling := uint64(0)
 	if kind == 0 {
@@ -159,60 +213,72 @@ func (s *scanner) die(c *cursor, u *unit, tab *abbrevTable, a *abbrev, off uint6
 			}
 		}
 	} else {
-		r := rec{kind: kind, die: off, strp: noStrp}
-		var spec uint64
-		hasLoc := false
-		for _, sp := range a.attrs {
-			switch sp.attr {
-			case atName:
-				v := s.d.readVal(c, u, sp.form, sp.ic)
-				r.name = v.b
-				if v.form == formStrp {
-					r.strp = v.u
-				}
-			case atDeclaration:
-				r.decl = s.d.readVal(c, u, sp.form, sp.ic).u != 0
-			case atSibling:
-				sibling = s.d.readVal(c, u, sp.form, sp.ic).u
-			case atLocation:
-				if kind == kindVar {
-					r.addr, hasLoc = locAddr(s.d.readVal(c, u, sp.form, sp.ic), s.d, u)
-				} else {
-					skipVal(c, u, sp.form)
-				}
-			case atSpecification:
-				spec = s.d.readVal(c, u, sp.form, sp.ic).u
-			default:
-				skipVal(c, u, sp.form)
-			}
-		}
-		if c.err == nil && (kind != kindVar || hasLoc) {
-			if r.name == nil && spec != 0 {
-				s.fromSpec(&r, spec)
-			}
-			if r.name != nil {
-				s.add(r)
-			}
-		}
+		sibling = s.record(c, u, a, kind, off)
 	}
 	if !a.children || c.err != nil {
 		return nil
 	}
-	if sibling > uint64(c.pos) && sibling <= u.end {
-		c.pos = int(sibling)
+	if sibling > u.off+uint64(c.pos) && sibling <= u.end {
+		c.pos = int(sibling - u.off)
 		return nil
 	}
-	if err := skipDIEs(c, u, tab, 1); err != nil {
-		return fmt.Errorf("%s: .debug_info+%#x: in children of DIE %#x: %w", s.d.name, c.pos, off, err)
+	if err := skipDIEs(c, u, &s.tab, 1); err != nil {
+		return fmt.Errorf("%s: .debug_info+%#x: in children of DIE %#x: %w", s.d.name, u.off+uint64(c.pos), off, err)
 	}
 	return nil
 }
 
+// record decodes the attributes of a DIE of an indexed kind and keeps it
+// if it is named (variables: and has a static address). It returns the
+// DW_AT_sibling offset, or 0.
+func (s *scanner) record(c *cursor, u *unit, a *abbrev, kind uint8, off uint64) (sibling uint64) {
+	r := rec{kind: kind, die: off, strp: noStrp}
+	var spec uint64
+	hasLoc := false
+	for _, sp := range a.attrs {
+		switch sp.attr {
+		case atName:
+			v := s.d.readVal(c, u, sp.form, sp.ic)
+			r.name = v.b
+			if v.form == formStrp {
+				r.strp = v.u
+			}
+		case atDeclaration:
+			r.decl = s.d.readVal(c, u, sp.form, sp.ic).u != 0
+		case atSibling:
+			sibling = s.d.readVal(c, u, sp.form, sp.ic).u
+		case atLocation:
+			if kind == kindVar {
+				r.addr, hasLoc = locAddr(s.d.readVal(c, u, sp.form, sp.ic), s.d, u)
+			} else {
+				skipVal(c, u, sp.form)
+			}
+		case atSpecification:
+			spec = s.d.readVal(c, u, sp.form, sp.ic).u
+		default:
+			skipVal(c, u, sp.form)
+		}
+	}
+	if c.err != nil || (kind == kindVar && !hasLoc) {
+		return sibling
+	}
+	if r.name == nil && spec != 0 {
+		s.fromSpec(&r, c.b, u, spec)
+	}
+	if r.name != nil {
+		if r.strp == noStrp {
+			r.name = bytes.Clone(r.name) // it points into the reused chunk buffer
+		}
+		s.add(r)
+	}
+	return sibling
+}
+
 // fromSpec names a variable definition that only points at its
 // declaration (DW_AT_specification), as GCC emits for globals declared in
-// a header.
-func (s *scanner) fromSpec(r *rec, spec uint64) {
-	e, _, err := s.d.entryAt(spec)
+// a header; GCC keeps the declaration in the same unit.
+func (s *scanner) fromSpec(r *rec, ub []byte, u *unit, spec uint64) {
+	e, err := s.d.entryIn2(ub, u, &s.tab, spec)
 	if err != nil || e == nil {
 		return
 	}

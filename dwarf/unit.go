@@ -1,6 +1,7 @@
 package dwarf
 
 import (
+	"io"
 	"fmt"
 	"sort"
 	"sync"
@@ -13,6 +14,9 @@ type debugData struct {
 	name                                     string // file, for errors
 	info, abbrev, str, lineStr, strOff, addr []byte
 	units                                    []unit
+
+	// infoAt, if set, reads .debug_info by pread for the one-pass scan.
+	infoAt io.ReaderAt
 
 	abbrevMu sync.Mutex
 	abbrevs  map[abbrevKey]*abbrevTable
@@ -28,58 +32,74 @@ type unit struct {
 	unitType         uint8
 }
 
-// parseUnits reads every unit header of .debug_info. Headers are small and
-// linked by their lengths, so this is a quick walk even over 160 MB.
-func parseUnits(name string, info []byte) ([]unit, error) {
+// parseUnits reads every unit header of .debug_info. Headers are linked
+// by their lengths, so this is a quick walk even over 160 MB; with ra set
+// each header is read with pread rather than through the mapping (see
+// elfFile.sectionReader).
+func parseUnits(name string, info []byte, ra io.ReaderAt) ([]unit, error) {
 	var units []unit
-	c := cursor{b: info}
-	for c.pos < len(info) {
-		start := uint64(c.pos)
-		u := unit{off: start, offSize: 4}
-		length := uint64(c.u32())
-		if length == 0xffffffff {
-			u.offSize = 8
-			length = c.u64()
-		} else if length >= 0xfffffff0 {
-			return nil, fmt.Errorf("%s: .debug_info+%#x: reserved unit length %#x", name, start, length)
+	var hdr [64]byte
+	for start := uint64(0); start < uint64(len(info)); {
+		b := info[start:min(start+uint64(len(hdr)), uint64(len(info)))]
+		if ra != nil {
+			n, _ := ra.ReadAt(hdr[:len(b)], int64(start))
+			b = hdr[:n]
 		}
-		hdrEnd := uint64(c.pos)
-		if c.err != nil || length > uint64(len(info))-hdrEnd {
-			return nil, fmt.Errorf("%s: .debug_info+%#x: unit length %#x runs past the section end (%#x)", name, start, length, len(info))
-		}
-		u.end = hdrEnd + length
-		u.version = c.u16()
-		switch {
-		case u.version >= 5:
-			u.unitType = c.u8()
-			u.addrSize = c.u8()
-			u.abbrevOff = c.uN(int(u.offSize))
-			switch u.unitType {
-			case 2, 6: // DW_UT_type, DW_UT_split_type: signature + type offset
-				c.skip(8 + uint64(u.offSize))
-			case 4, 5: // DW_UT_skeleton, DW_UT_split_compile: dwo id
-				c.skip(8)
-			}
-		case u.version >= 2:
-			u.abbrevOff = c.uN(int(u.offSize))
-			u.addrSize = c.u8()
-		default:
-			return nil, fmt.Errorf("%s: .debug_info+%#x: unsupported DWARF version %d", name, start, u.version)
-		}
-		if c.err != nil || u.version > 5 {
-			return nil, fmt.Errorf("%s: .debug_info+%#x: bad unit header (version %d)", name, start, u.version)
-		}
-		if u.addrSize != 4 && u.addrSize != 8 {
-			return nil, fmt.Errorf("%s: .debug_info+%#x: address size %d", name, start, u.addrSize)
-		}
-		u.dieOff = uint64(c.pos)
-		if u.dieOff > u.end {
-			return nil, fmt.Errorf("%s: .debug_info+%#x: unit header longer than the unit", name, start)
+		u, err := parseUnitHeader(b, start, uint64(len(info)))
+		if err != nil {
+			return nil, fmt.Errorf("%s: .debug_info+%#x: %w", name, start, err)
 		}
 		units = append(units, u)
-		c.pos = int(u.end)
+		start = u.end
 	}
 	return units, nil
+}
+
+// parseUnitHeader decodes the header at start from its first bytes b.
+func parseUnitHeader(b []byte, start, secLen uint64) (unit, error) {
+	c := cursor{b: b}
+	u := unit{off: start, offSize: 4}
+	length := uint64(c.u32())
+	if length == 0xffffffff {
+		u.offSize = 8
+		length = c.u64()
+	} else if length >= 0xfffffff0 {
+		return u, fmt.Errorf("reserved unit length %#x", length)
+	}
+	hdrEnd := start + uint64(c.pos)
+	if c.err != nil || length > secLen-hdrEnd {
+		return u, fmt.Errorf("unit length %#x runs past the section end (%#x)", length, secLen)
+	}
+	u.end = hdrEnd + length
+	u.version = c.u16()
+	switch {
+	case u.version >= 2 && u.version <= 4:
+		u.abbrevOff = c.uN(int(u.offSize))
+		u.addrSize = c.u8()
+	case u.version == 5:
+		u.unitType = c.u8()
+		u.addrSize = c.u8()
+		u.abbrevOff = c.uN(int(u.offSize))
+		switch u.unitType {
+		case 2, 6: // DW_UT_type, DW_UT_split_type: signature + type offset
+			c.skip(8 + uint64(u.offSize))
+		case 4, 5: // DW_UT_skeleton, DW_UT_split_compile: dwo id
+			c.skip(8)
+		}
+	default:
+		return u, fmt.Errorf("unsupported DWARF version %d", u.version)
+	}
+	if c.err != nil {
+		return u, fmt.Errorf("truncated unit header")
+	}
+	if u.addrSize != 4 && u.addrSize != 8 {
+		return u, fmt.Errorf("address size %d", u.addrSize)
+	}
+	u.dieOff = start + uint64(c.pos)
+	if u.dieOff > u.end {
+		return u, fmt.Errorf("unit header longer than the unit")
+	}
+	return u, nil
 }
 
 // unitAt finds the unit containing a .debug_info offset.
