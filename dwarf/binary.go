@@ -35,7 +35,7 @@ func Open(path string) (*Binary, error) {
 	if err != nil {
 		return nil, err
 	}
-	b := &Binary{path: path, ef: ef, buildID: ef.buildID(), banner: ef.banner()}
+	b := &Binary{path: path, ef: ef, buildID: ef.buildID()}
 	if err := b.load(); err != nil {
 		ef.close()
 		return nil, err
@@ -49,12 +49,17 @@ func (b *Binary) load() error {
 		return err
 	}
 	if dd == nil {
+		b.banner = b.ef.banner()
 		return b.noDebugInfo()
 	}
 	b.dd = dd
 	b.types.init(dd)
 	if b.loadCache() {
 		return nil
+	}
+	b.banner = b.ef.banner()
+	if dd.units, err = parseUnits(dd.name, dd.info, dd.infoAt); err != nil {
+		return err
 	}
 	if err := b.buildIndex(); err != nil {
 		return err
@@ -105,7 +110,8 @@ func orUnknown(s string) string {
 var ErrNoDebugInfo = errors.New("no DWARF debug info")
 
 // debugSections collects the DWARF sections of an ELF file, or returns nil
-// when it has no .debug_info.
+// when it has no .debug_info. The unit headers are left to the caller
+// (the cache may have them).
 func debugSections(ef *elfFile) (*debugData, error) {
 	d := &debugData{name: ef.path}
 	for _, s := range []struct {
@@ -125,11 +131,6 @@ func debugSections(ef *elfFile) (*debugData, error) {
 		return nil, nil
 	}
 	d.infoAt = ef.sectionReader(".debug_info")
-	units, err := parseUnits(d.name, d.info, d.infoAt)
-	if err != nil {
-		return nil, err
-	}
-	d.units = units
 	return d, nil
 }
 

@@ -22,8 +22,8 @@ import (
 // each 8-byte aligned, then the CRC of all preceding bytes.
 const (
 	cacheMagic   = "KDXDWIX\x00"
-	cacheVersion = 1
-	cacheHdrSize = 64
+	cacheVersion = 2
+	cacheHdrSize = 128
 )
 
 type cacheHeader struct {
@@ -36,6 +36,8 @@ type cacheHeader struct {
 	NByAddr  uint64
 	NByName  uint64
 	InfoLen  uint64
+	NUnits   uint64
+	NBanner  uint64
 }
 
 // CacheDir is where indexes are cached: $XDG_CACHE_HOME/kdx, else
@@ -72,11 +74,11 @@ func (b *Binary) loadCache() bool {
 	if err != nil {
 		return false
 	}
-	ix, syms, err := decodeCache(buf, b.buildID, uint64(len(b.ef.data)), b.dd.info, b.symStrtab())
+	c, err := decodeCache(buf, b.buildID, uint64(len(b.ef.data)), b.dd.info, b.symStrtab())
 	if err != nil {
 		return false
 	}
-	b.ix, b.syms = ix, syms
+	b.ix, b.syms, b.dd.units, b.banner = c.ix, c.syms, c.units, c.banner
 	return true
 }
 
@@ -87,7 +89,8 @@ func (b *Binary) storeCache() {
 	if p == "" {
 		return
 	}
-	_ = writeAtomic(p, encodeCache(b.ix, b.syms, b.buildID, uint64(len(b.ef.data)), uint64(len(b.dd.info))))
+	c := &cached{ix: b.ix, syms: b.syms, units: b.dd.units, banner: b.banner}
+	_ = writeAtomic(p, encodeCache(c, b.buildID, uint64(len(b.ef.data)), uint64(len(b.dd.info))))
 }
 
 func (b *Binary) symStrtab() []byte {
@@ -150,10 +153,20 @@ var castagnoli = crc32.MakeTable(crc32.Castagnoli)
 
 func pad8(n int) int { return (n + 7) &^ 7 }
 
-func encodeCache(ix *index, st *symtab, buildID string, fileSize, infoLen uint64) []byte {
+// cached is what the cache file holds.
+type cached struct {
+	ix     *index
+	syms   *symtab
+	units  []unit
+	banner string
+}
+
+func encodeCache(c *cached, buildID string, fileSize, infoLen uint64) []byte {
+	ix, st := c.ix, c.syms
 	h := cacheHeader{Version: cacheVersion, IDLen: uint32(len(buildID)), FileSize: fileSize,
 		NEntries: uint64(len(ix.entries)), NNames: uint64(len(ix.names)),
-		NByAddr: uint64(len(st.byAddr)), NByName: uint64(len(st.byName)), InfoLen: infoLen}
+		NByAddr: uint64(len(st.byAddr)), NByName: uint64(len(st.byName)), InfoLen: infoLen,
+		NUnits: uint64(len(c.units)), NBanner: uint64(len(c.banner))}
 	copy(h.Magic[:], cacheMagic)
 	var w bytes.Buffer
 	binary.Write(&w, binary.LittleEndian, &h)
@@ -163,6 +176,8 @@ func encodeCache(ix *index, st *symtab, buildID string, fileSize, infoLen uint64
 	writePadded(&w, ix.names)
 	writePadded(&w, asBytes(st.byAddr))
 	writePadded(&w, asBytes(st.byName))
+	writePadded(&w, asBytes(c.units))
+	writePadded(&w, []byte(c.banner))
 	binary.Write(&w, binary.LittleEndian, crc32.Checksum(w.Bytes(), castagnoli))
 	return w.Bytes()
 }
@@ -190,23 +205,23 @@ func fromBytes[T any](b []byte, n uint64) []T {
 var errCache = errors.New("bad index cache")
 
 // decodeCache validates a cache image and returns views into it.
-func decodeCache(buf []byte, buildID string, fileSize uint64, info, strtab []byte) (*index, *symtab, error) {
+func decodeCache(buf []byte, buildID string, fileSize uint64, info, strtab []byte) (*cached, error) {
 	var h cacheHeader
 	if len(buf) < cacheHdrSize+4 {
-		return nil, nil, errCache
+		return nil, errCache
 	}
 	if _, err := binary.Decode(buf, binary.LittleEndian, &h); err != nil {
-		return nil, nil, errCache
+		return nil, errCache
 	}
 	body := buf[:len(buf)-4]
 	if string(h.Magic[:]) != cacheMagic || h.Version != cacheVersion || h.FileSize != fileSize ||
 		h.InfoLen != uint64(len(info)) || crc32.Checksum(body, castagnoli) != binary.LittleEndian.Uint32(buf[len(body):]) {
-		return nil, nil, errCache
+		return nil, errCache
 	}
 	c := cacheReader{b: body, pos: cacheHdrSize}
 	id := c.take(uint64(h.IDLen), 1)
 	if string(id) != buildID {
-		return nil, nil, errCache
+		return nil, errCache
 	}
 	ix := &index{}
 	ix.entries = fromBytes[ientry](c.take(h.NEntries, unsafe.Sizeof(ientry{})), h.NEntries)
@@ -214,10 +229,12 @@ func decodeCache(buf []byte, buildID string, fileSize uint64, info, strtab []byt
 	st := &symtab{strtab: strtab}
 	st.byAddr = fromBytes[symEnt](c.take(h.NByAddr, unsafe.Sizeof(symEnt{})), h.NByAddr)
 	st.byName = fromBytes[symEnt](c.take(h.NByName, unsafe.Sizeof(symEnt{})), h.NByName)
-	if c.bad || c.pos != len(body) || !ix.valid(uint64(len(info))) || !st.valid() {
-		return nil, nil, errCache
+	units := fromBytes[unit](c.take(h.NUnits, unsafe.Sizeof(unit{})), h.NUnits)
+	banner := string(c.take(h.NBanner, 1))
+	if c.bad || c.pos != len(body) || !ix.valid(uint64(len(info))) || !st.valid() || !validUnits(units, uint64(len(info))) {
+		return nil, errCache
 	}
-	return ix, st, nil
+	return &cached{ix: ix, syms: st, units: units, banner: banner}, nil
 }
 
 type cacheReader struct {
@@ -261,3 +278,21 @@ func (st *symtab) valid() bool {
 	}
 	return true
 }
+
+// validUnits checks cached unit headers are ordered, inside the section,
+// and of sizes the decoders accept.
+func validUnits(us []unit, infoLen uint64) bool {
+	prev := uint64(0)
+	for i := range us {
+		u := &us[i]
+		if u.off != prev || u.dieOff < u.off || u.dieOff > u.end || u.end > infoLen ||
+			(u.addrSize != 4 && u.addrSize != 8) || (u.offSize != 4 && u.offSize != 8) || u.version < 2 || u.version > 5 {
+			return false
+		}
+		prev = u.end
+	}
+	return prev == infoLen
+}
+
+// The header must fit its reserved space (a compile-time check).
+var _ [cacheHdrSize - unsafe.Sizeof(cacheHeader{})]byte

@@ -10,7 +10,6 @@ import (
 	"io"
 	"os"
 
-
 	"golang.org/x/sys/unix"
 )
 

@@ -1,8 +1,8 @@
 package dwarf
 
 import (
-	"io"
 	"fmt"
+	"io"
 	"sort"
 	"sync"
 )
