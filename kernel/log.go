@@ -1,0 +1,254 @@
+package kernel
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/go-delve/delve/pkg/dwarf/godwarf"
+	"github.com/kdx-dev/kdx/dwarf"
+)
+
+// LogRecord is one printk record.
+type LogRecord struct {
+	Seq      uint64 `json:"seq"`
+	TsNsec   uint64 `json:"ts_nsec"`
+	Level    int    `json:"level"`
+	Facility int    `json:"facility"`
+	Caller   string `json:"caller"` // "T<pid>" or "C<cpu>"
+	Text     string `json:"text"`   // raw bytes from the dump; Sanitize before printing
+}
+
+// Log is the kernel log found in the dump, oldest first.
+type Log struct {
+	Records  []LogRecord
+	Problems []string // records skipped and why
+}
+
+// The descriptor state lives in the top two bits of state_var
+// (kernel/printk/printk_ringbuffer.h: DESC_FLAGS_SHIFT); the rest is the
+// descriptor id. These are #defines, not in DWARF.
+const (
+	descStateShift  = 62
+	descIDMask      = 1<<descStateShift - 1
+	descCommitted   = 1
+	descFinalized   = 2
+	maxRingBits     = 26 // bounds allocations against a garbage count_bits/size_bits
+	callerIsCPUFlag = 0x80000000
+)
+
+// Log reads the lockless printk ring buffer (5.10+: prb). It is decoded
+// once and cached.
+func (k *Kernel) Log() (*Log, error) {
+	v, err := k.cached("log", func() (any, error) { return k.readLog() })
+	if err != nil {
+		return nil, err
+	}
+	return v.(*Log), nil
+}
+
+func (k *Kernel) readLog() (*Log, error) {
+	prbPtr, err := k.Global("prb")
+	if err != nil {
+		if _, e := k.Global("log_buf"); e == nil {
+			return nil, fmt.Errorf("log: this kernel keeps its log in the pre-5.10 log_buf layout, which kdx does not read yet")
+		}
+		return nil, fmt.Errorf("log: %w", err)
+	}
+	rb, err := prbPtr.Deref()
+	if err != nil {
+		return nil, fmt.Errorf("log: %w", err)
+	}
+	r, err := k.loadRing(rb)
+	if err != nil {
+		return nil, fmt.Errorf("log: %w", err)
+	}
+	return r.records(), nil
+}
+
+// ring is the printk ring buffer read into memory in three bulk reads;
+// descriptors and infos are then decoded through DWARF Values over those
+// bytes, so bitfields (printk_info.level) follow the type, not a guess.
+type ring struct {
+	count            uint64 // descriptors
+	descs, infos     bytesReader
+	descT, infoT     godwarf.Type
+	descSize, infoSz uint64
+	data             []byte
+	tail, head       uint64
+}
+
+// bytesReader serves reads from a copy of memory that starts at base 0.
+type bytesReader []byte
+
+func (b bytesReader) ReadAt(p []byte, addr uint64) (int, error) {
+	if addr > uint64(len(b)) || uint64(len(p)) > uint64(len(b))-addr {
+		return 0, fmt.Errorf("read %d bytes at %#x: outside the %d-byte copy", len(p), addr, len(b))
+	}
+	return copy(p, b[addr:]), nil
+}
+
+func (k *Kernel) loadRing(rb dwarf.Value) (*ring, error) {
+	r := &ring{}
+	var err error
+	if r.descT, err = k.Type("struct prb_desc"); err != nil {
+		return nil, err
+	}
+	if r.infoT, err = k.Type("struct printk_info"); err != nil {
+		return nil, err
+	}
+	r.descSize, r.infoSz = uint64(r.descT.Size()), uint64(r.infoT.Size())
+	cbits, err := uintField(rb, "desc_ring.count_bits")
+	if err != nil {
+		return nil, err
+	}
+	sbits, err := uintField(rb, "text_data_ring.size_bits")
+	if err != nil {
+		return nil, err
+	}
+	if cbits > maxRingBits || sbits > maxRingBits+6 {
+		return nil, fmt.Errorf("ring size out of range: count_bits %d, size_bits %d", cbits, sbits)
+	}
+	r.count = 1 << cbits
+	if r.tail, err = uintField(rb, "desc_ring.tail_id.counter"); err != nil {
+		return nil, err
+	}
+	if r.head, err = uintField(rb, "desc_ring.head_id.counter"); err != nil {
+		return nil, err
+	}
+	if r.descs, err = k.readPtrArray(rb, "desc_ring.descs", r.count*r.descSize); err != nil {
+		return nil, err
+	}
+	if r.infos, err = k.readPtrArray(rb, "desc_ring.infos", r.count*r.infoSz); err != nil {
+		return nil, err
+	}
+	if r.data, err = k.readPtrArray(rb, "text_data_ring.data", 1<<sbits); err != nil {
+		return nil, err
+	}
+	return r, nil
+}
+
+// readPtrArray reads n bytes at the address held in the pointer field.
+func (k *Kernel) readPtrArray(v dwarf.Value, field string, n uint64) ([]byte, error) {
+	p, err := ptrField(v, field)
+	if err != nil {
+		return nil, err
+	}
+	b, err := k.ReadBytes(p, int(n))
+	if err != nil {
+		return nil, fmt.Errorf("%s at %#x: %w", field, p, err)
+	}
+	return b, nil
+}
+
+// records walks descriptor ids from tail to head, bounded by the ring
+// size, keeping those whose id matches and whose state is committed or
+// finalized (a record being written at the crash is skipped and said so).
+func (r *ring) records() *Log {
+	lg := &Log{}
+	id := r.tail & descIDMask
+	head := r.head & descIDMask
+	for n := uint64(0); n < r.count; n++ {
+		if rec, why := r.record(id); why == "" {
+			lg.Records = append(lg.Records, rec)
+		} else if len(lg.Problems) < 100 {
+			lg.Problems = append(lg.Problems, fmt.Sprintf("descriptor id %d: %s", id, why))
+		}
+		if id == head {
+			break
+		}
+		id = (id + 1) & descIDMask
+	}
+	return lg
+}
+
+func (r *ring) record(id uint64) (LogRecord, string) {
+	idx := id & (r.count - 1)
+	d := dwarf.NewValue(r.descT, idx*r.descSize, r.descs, "prb_desc")
+	sv, err := uintField(d, "state_var.counter")
+	if err != nil {
+		return LogRecord{}, err.Error()
+	}
+	if sv&descIDMask != id {
+		return LogRecord{}, "overwritten or never written"
+	}
+	if st := sv >> descStateShift; st != descCommitted && st != descFinalized {
+		return LogRecord{}, fmt.Sprintf("state %d (being written at the crash)", st)
+	}
+	in := dwarf.NewValue(r.infoT, idx*r.infoSz, r.infos, "printk_info")
+	var rec LogRecord
+	var level, fac, caller, textLen uint64
+	for _, f := range []struct {
+		dst  *uint64
+		name string
+	}{{&rec.Seq, "seq"}, {&rec.TsNsec, "ts_nsec"}, {&level, "level"}, {&fac, "facility"}, {&caller, "caller_id"}, {&textLen, "text_len"}} {
+		if *f.dst, err = uintField(in, f.name); err != nil {
+			return LogRecord{}, err.Error()
+		}
+	}
+	rec.Level, rec.Facility, rec.Caller = int(level), int(fac), callerName(uint32(caller))
+	begin, err1 := uintField(d, "text_blk_lpos.begin")
+	next, err2 := uintField(d, "text_blk_lpos.next")
+	if err1 != nil || err2 != nil {
+		return LogRecord{}, "unreadable text position"
+	}
+	text, why := r.text(begin, next, textLen)
+	rec.Text = text
+	if why != "" {
+		rec.Text = "<" + why + ">"
+	}
+	return rec, ""
+}
+
+// text finds a record's bytes in the data ring: the block at begin holds
+// an id word then the text; a block that would cross the end of the ring
+// is stored from offset 0 instead (the kernel's get_data rule).
+func (r *ring) text(begin, next, textLen uint64) (string, string) {
+	if begin&1 != 0 { // data-less record (FAILED_LPOS / NO_LPOS)
+		return "", ""
+	}
+	size := uint64(len(r.data))
+	var off, n uint64
+	switch {
+	case begin/size == next/size:
+		off, n = begin%size, next-begin
+	case (begin+size)/size == next/size:
+		off, n = 0, next%size
+	default:
+		return "", fmt.Sprintf("bad text block %#x..%#x", begin, next)
+	}
+	if n < 8 || off+n > size {
+		return "", fmt.Sprintf("bad text block %#x..%#x", begin, next)
+	}
+	n -= 8
+	if textLen < n {
+		n = textLen
+	}
+	return string(r.data[off+8 : off+8+n]), ""
+}
+
+func callerName(id uint32) string {
+	if id&callerIsCPUFlag != 0 {
+		return fmt.Sprintf("C%d", id&^callerIsCPUFlag)
+	}
+	return fmt.Sprintf("T%d", id)
+}
+
+// PanicMessage is the text after "Kernel panic - not syncing: " in the
+// last such log record, or "" when the log has none.
+func (l *Log) PanicMessage() string {
+	const marker = "Kernel panic - not syncing: "
+	for i := len(l.Records) - 1; i >= 0; i-- {
+		if j := strings.Index(l.Records[i].Text, marker); j >= 0 {
+			return strings.TrimSpace(l.Records[i].Text[j+len(marker):])
+		}
+	}
+	return ""
+}
+
+// FormatRecord renders a record like dmesg: "[    1.234567] text", with
+// control characters made visible and continuation lines indented.
+func FormatRecord(r LogRecord) string {
+	prefix := fmt.Sprintf("[%5d.%06d] ", r.TsNsec/1e9, r.TsNsec%1e9/1e3)
+	text := Sanitize(strings.TrimRight(r.Text, "\n"), true)
+	return prefix + strings.ReplaceAll(text, "\n", "\n"+strings.Repeat(" ", len(prefix)))
+}
