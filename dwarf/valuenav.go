@@ -26,7 +26,7 @@ func (v Value) Field(path string) (Value, error) {
 
 // member steps to one named member, dereferencing one pointer level.
 func (v Value) member(name string) (Value, error) {
-	sep := "."
+	sep, base := ".", v.path
 	t := resolve(v.typ)
 	if pt, ok := t.(*godwarf.PtrType); ok {
 		if _, ok := resolve(pt.Type).(*godwarf.StructType); ok {
@@ -48,8 +48,8 @@ func (v Value) member(name string) (Value, error) {
 	if !ok {
 		return Value{}, v.errorf("no field %q in %s: %w", name, typeString(st), ErrNotFound)
 	}
-	path := v.path + sep + name
-	if v.path == "" {
+	path := base + sep + name
+	if base == "" {
 		path = name
 	}
 	r := Value{typ: f.Type, addr: v.addr + uint64(off), mem: v.mem, path: path}
