@@ -18,6 +18,8 @@ type Kernel struct {
 	Mem  *vmcore.KernelMemory
 	Info *vmcore.VMCoreInfo // nil when the dump carries no VMCOREINFO
 
+	modPaths []string // extra directories for module .ko files
+
 	warnMu   sync.Mutex
 	warnings []string
 
@@ -79,7 +81,7 @@ func Open(dumps []string, opt Options) (*Kernel, error) {
 }
 
 func attach(d *vmcore.Dump, opt Options) (*Kernel, error) {
-	k := &Kernel{Dump: d, Info: d.VMCoreInfo()}
+	k := &Kernel{Dump: d, Info: d.VMCoreInfo(), modPaths: opt.ModPaths}
 	buildID, release := "", ""
 	if k.Info != nil {
 		buildID, release = k.Info.BuildID(), k.Info.OSRelease()
