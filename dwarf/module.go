@@ -111,7 +111,3 @@ func (b *Binary) LoadModule(koPath string, sectionAddrs map[string]uint64) (*Mod
 }
 
 var errTODO = errors.New("not implemented yet")
-
-func loadModule(path string, sectionAddrs map[string]uint64) (*Module, error) {
-	return nil, fmt.Errorf("%s: %w", path, errTODO)
-}
