@@ -1,6 +1,12 @@
 package dwarf
 
-import "fmt"
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"path/filepath"
+	"strings"
+)
 
 // FindVmlinux locates the vmlinux with DWARF for a dump: first by build-id
 // (/usr/lib/debug/.build-id/xx/yyyy.debug), then by release in
@@ -23,20 +29,126 @@ func (b *Binary) CheckMatch(buildID, release string) error {
 // FindModule finds the .ko of a module for a release: the extraDirs
 // (searched recursively) first, then /usr/lib/debug/lib/modules/<release>/
 // (modules with DWARF), then /lib/modules/<release>/. Names match with
-// '-' and '_' equivalent, as modprobe does. A compressed .ko.xz or .ko.zst
-// is returned as found; LoadModule decompresses it.
+// '-' and '_' equivalent, as modprobe does. A compressed .ko.zst, .ko.gz
+// or .ko.xz is returned as found; LoadModule reads the first two and
+// explains the third.
 func FindModule(name, release string, extraDirs ...string) (string, error) {
 	return findModule(name, release, "/", extraDirs)
 }
 
+// vmlinuxCandidates lists where a vmlinux with DWARF may be, best first.
+func vmlinuxCandidates(buildID, release, root string) []string {
+	var c []string
+	if len(buildID) > 2 {
+		c = append(c, filepath.Join(root, "usr/lib/debug/.build-id", buildID[:2], buildID[2:]+".debug"))
+	}
+	if release != "" {
+		c = append(c,
+			filepath.Join(root, "usr/lib/debug/boot", "vmlinux-"+release),
+			filepath.Join(root, "usr/lib/debug/lib/modules", release, "vmlinux"),
+			filepath.Join(root, "boot", "vmlinux-"+release))
+	}
+	return c
+}
+
 func findVmlinux(buildID, release, root string) (string, error) {
-	return "", fmt.Errorf("FindVmlinux: %w", errTODO)
+	buildID = strings.ToLower(buildID)
+	if buildID == "" && release == "" {
+		return "", errors.New("cannot look for a vmlinux: the dump names neither a build-id nor a release; name the vmlinux")
+	}
+	var tried []string
+	for _, p := range vmlinuxCandidates(buildID, release, root) {
+		why := vmlinuxMismatch(p, buildID, release)
+		if why == "" {
+			return p, nil
+		}
+		tried = append(tried, p+" ("+why+")")
+	}
+	return "", fmt.Errorf("no vmlinux with debug info for %s; tried %s: install linux-image-%s-dbg (Debian) or name the vmlinux",
+		describeKernel(buildID, release), strings.Join(tried, ", "), orUnknown(release))
+}
+
+func describeKernel(buildID, release string) string {
+	switch {
+	case buildID != "" && release != "":
+		return "release " + release + " (build-id " + buildID + ")"
+	case buildID != "":
+		return "build-id " + buildID
+	}
+	return "release " + release
+}
+
+// vmlinuxMismatch says why p is not the wanted vmlinux, or "" if it is.
+func vmlinuxMismatch(p, buildID, release string) string {
+	ef, err := openELF(p)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return "absent"
+		}
+		return err.Error()
+	}
+	defer ef.close()
+	if ef.f.Section(".debug_info") == nil {
+		return "no debug info"
+	}
+	if err := checkMatch(p, ef.buildID(), releaseOf(ef.banner()), buildID, release); err != nil {
+		return err.Error()
+	}
+	return ""
 }
 
 func checkMatch(path, haveID, haveRel, wantID, wantRel string) error {
-	return fmt.Errorf("CheckMatch: %w", errTODO)
+	haveID, wantID = strings.ToLower(haveID), strings.ToLower(wantID)
+	if wantID != "" && haveID != "" {
+		if haveID != wantID {
+			return fmt.Errorf("%s does not match the dump: its build-id is %s (release %s), the dump's kernel has build-id %s (release %s)",
+				path, haveID, orUnknown(haveRel), wantID, orUnknown(wantRel))
+		}
+		return nil
+	}
+	if wantRel != "" && haveRel != "" && haveRel != wantRel {
+		return fmt.Errorf("%s does not match the dump: it is release %s, the dump's kernel is %s", path, haveRel, wantRel)
+	}
+	return nil
 }
 
+// maxModuleFiles bounds a directory walk looking for a module.
+const maxModuleFiles = 200000
+
 func findModule(name, release, root string, extra []string) (string, error) {
-	return "", fmt.Errorf("FindModule: %w", errTODO)
+	want := strings.ReplaceAll(name, "-", "_")
+	dirs := append([]string(nil), extra...)
+	if release != "" {
+		dirs = append(dirs, filepath.Join(root, "usr/lib/debug/lib/modules", release), filepath.Join(root, "lib/modules", release))
+	}
+	seen := 0
+	for _, dir := range dirs {
+		var found string
+		filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return nil // unreadable parts of the tree are skipped
+			}
+			if seen++; seen > maxModuleFiles {
+				return filepath.SkipAll
+			}
+			if !d.IsDir() && strings.Contains(d.Name(), ".ko") && moduleName(p) == want && isModuleFile(d.Name()) {
+				found = p
+				return filepath.SkipAll
+			}
+			return nil
+		})
+		if found != "" {
+			return found, nil
+		}
+	}
+	return "", fmt.Errorf("module %s: no %s.ko in %s: %w", name, want, strings.Join(dirs, ", "), ErrNotFound)
+}
+
+func isModuleFile(base string) bool {
+	for _, suf := range []string{".ko", ".ko.xz", ".ko.zst", ".ko.gz"} {
+		if strings.HasSuffix(base, suf) {
+			return true
+		}
+	}
+	return false
 }

@@ -1,7 +1,6 @@
 package dwarf
 
 import (
-	"errors"
 	"fmt"
 
 	"github.com/go-delve/delve/pkg/dwarf/godwarf"
@@ -96,9 +95,9 @@ func (m *Module) Lookup(addr uint64) (Sym, uint64, bool) {
 // runtime address, as the kernel records in struct module's sect_attrs or
 // /sys/module/<name>/sections/) and adds it to b. Sections absent from the
 // map are treated as not loaded: their symbols are dropped and DWARF
-// references to them relocate to 0. The .ko may be xz- or zstd-compressed
-// (.ko.xz, .ko.zst) only if it has been decompressed first; FindModule
-// returns such paths so the caller can tell.
+// references to them relocate to 0 (so a variable there has no address).
+// The .ko may be zstd- or gzip-compressed (.ko.zst, .ko.gz); .ko.xz is
+// refused with a message saying to decompress it.
 func (b *Binary) LoadModule(koPath string, sectionAddrs map[string]uint64) (*Module, error) {
 	m, err := loadModule(koPath, sectionAddrs)
 	if err != nil {
@@ -110,4 +109,3 @@ func (b *Binary) LoadModule(koPath string, sectionAddrs map[string]uint64) (*Mod
 	return m, nil
 }
 
-var errTODO = errors.New("not implemented yet")
