@@ -26,7 +26,7 @@ func TestWalkListClean(t *testing.T) {
 			if len(r.Entries) != l.Count {
 				t.Fatalf("%s: %d entries, want %d", l.Head, len(r.Entries), l.Count)
 			}
-			if typed && r.Entries[0].Entry != uint64(l.First) || r.Entries[len(r.Entries)-1].Entry != uint64(l.Last) {
+			if typed && (r.Entries[0].Entry != uint64(l.First) || r.Entries[len(r.Entries)-1].Entry != uint64(l.Last)) {
 				t.Errorf("%s: first/last %#x/%#x, want %v/%v", l.Head, r.Entries[0].Entry, r.Entries[len(r.Entries)-1].Entry, l.First, l.Last)
 			}
 		})
