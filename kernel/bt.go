@@ -1,0 +1,123 @@
+package kernel
+
+import (
+	"fmt"
+)
+
+// lineFinder is what dwarf.Binary offers for file:line (dwarf/lines.go);
+// asserted so that backtraces work, without lines, if it is absent.
+type lineFinder interface {
+	LineFor(pc uint64) (file string, line int, ok bool)
+}
+
+func (k *Kernel) lineFor(pc uint64) (string, int, bool) {
+	if lf, ok := any(k.Bin).(lineFinder); ok {
+		return lf.LineFor(pc)
+	}
+	return "", 0, false
+}
+
+// Backtrace unwinds one task. A task that was running on a CPU starts from
+// that CPU's registers in the dump (NT_PRSTATUS, or QEMU's CPU state for a
+// dump of a live machine); a sleeping task from its switch frame
+// (task->thread.sp, a struct inactive_task_frame). Problems on the way end
+// the backtrace with the reason in End; the error is only for a task that
+// cannot be started at all.
+func (k *Kernel) Backtrace(t *Task) (*Backtrace, error) {
+	o, err := k.orc()
+	if err != nil {
+		return nil, err
+	}
+	pt, err := k.ptRegs()
+	if err != nil {
+		return nil, err
+	}
+	u := &unwinder{k: k, orc: o, pt: pt, bt: &Backtrace{Task: *t, Frames: []Frame{}}}
+	u.stacks = []stackInfo{k.taskStack(t.Stack)}
+	cpu, regs, src := k.cpuRegsFor(t)
+	if regs != nil {
+		ex, _ := k.cpuStacks(cpu)
+		u.stacks = append(u.stacks, ex...)
+		u.bt.Source, u.bt.StartRegs = src, regs
+		if regs.UserMode() {
+			u.bt.UserRegs = regs
+			u.finish(fmt.Sprintf("running in user mode on cpu %d at the crash: no kernel frames", cpu), true)
+			return u.bt, nil
+		}
+		st := unwindState{ip: regs["ip"], sp: regs["sp"], bp: regs["bp"], regs: regs, fullRegs: true, signal: true}
+		return k.startRun(u, st), nil
+	}
+	st, err := k.sleepState(t)
+	if err != nil {
+		u.finish(err.Error(), false)
+		return u.bt, nil
+	}
+	u.bt.Source = "switch frame at task->thread.sp (not running)"
+	u.bt.StartRegs = Regs{"ip": st.ip, "sp": st.sp, "bp": st.bp}
+	return k.startRun(u, st), nil
+}
+
+// startRun places the first SP on a stack and unwinds.
+func (k *Kernel) startRun(u *unwinder, st unwindState) *Backtrace {
+	st.stack = u.stackOf(st.sp, 8)
+	if st.stack < 0 {
+		u.bt.Frames = append(u.bt.Frames, u.frame(st))
+		u.finish(fmt.Sprintf("start SP %#x is on no known stack (%s)", st.sp, u.stackList()), false)
+		return u.bt
+	}
+	u.run(st)
+	return u.bt
+}
+
+// sleepState reads a switched-out task's struct inactive_task_frame: the
+// kernel's own unwind_start does the same (SP just above the frame,
+// PC = ret_addr, exact only for a task that never ran: ret_from_fork).
+func (k *Kernel) sleepState(t *Task) (unwindState, error) {
+	tv, err := k.Object("struct task_struct", t.Addr, fmt.Sprintf("task %#x", t.Addr))
+	if err != nil {
+		return unwindState{}, err
+	}
+	sp, err := ptrField(tv, "thread.sp")
+	if err != nil {
+		return unwindState{}, err
+	}
+	stack := k.taskStack(t.Stack)
+	ft, err := k.Type("struct inactive_task_frame")
+	if err != nil {
+		return unwindState{}, err
+	}
+	if !stack.contains(sp, uint64(ft.Size())) {
+		return unwindState{}, fmt.Errorf("task->thread.sp %#x is outside the task stack %#x-%#x", sp, stack.lo, stack.hi)
+	}
+	fv, err := k.Object("struct inactive_task_frame", sp, fmt.Sprintf("task %#x thread.sp", t.Addr))
+	if err != nil {
+		return unwindState{}, err
+	}
+	ip, err := uintField(fv, "ret_addr")
+	if err != nil {
+		return unwindState{}, err
+	}
+	bp, err := uintField(fv, "bp")
+	if err != nil {
+		return unwindState{}, err
+	}
+	rff, _ := k.Bin.Symbol("ret_from_fork")
+	return unwindState{ip: ip, sp: sp + uint64(ft.Size()), bp: bp, signal: ip == rff}, nil
+}
+
+// BacktraceAll unwinds every task, in the order of Tasks().
+func (k *Kernel) BacktraceAll() ([]*Backtrace, error) {
+	tl, err := k.Tasks()
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*Backtrace, 0, len(tl.Tasks))
+	for i := range tl.Tasks {
+		bt, err := k.Backtrace(&tl.Tasks[i])
+		if err != nil {
+			return out, err
+		}
+		out = append(out, bt)
+	}
+	return out, nil
+}

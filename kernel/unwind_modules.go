@@ -1,0 +1,200 @@
+package kernel
+
+import (
+	"bytes"
+	"encoding/binary"
+	"fmt"
+	"sort"
+
+	"github.com/kdx-dev/kdx/dwarf"
+)
+
+// maxBTModules bounds the walk of the `modules` list.
+const maxBTModules = 1 << 13
+
+// btModule is what the unwinder needs of one struct module: its text, its
+// ORC tables and its own symbol table (mod->kallsyms), all read from the
+// dump so that a module without a .ko still unwinds and symbolizes.
+type btModule struct {
+	name           string
+	addr           uint64 // struct module *
+	textLo, textHi uint64
+	numORCs        int
+	orcIP          uint64 // int *orc_unwind_ip
+	orcUnwind      uint64 // struct orc_entry *orc_unwind
+	syms           []modSym
+}
+
+// modSym is one function symbol of a module's kallsyms.
+type modSym struct {
+	name       string
+	addr, size uint64
+}
+
+// btModules walks the kernel's `modules` list once.
+func (k *Kernel) btModules() ([]btModule, error) {
+	v, err := k.cached("bt-modules", func() (any, error) { return k.walkBTModules() })
+	mods, _ := v.([]btModule)
+	return mods, err
+}
+
+func (k *Kernel) walkBTModules() ([]btModule, error) {
+	head, err := k.Global("modules")
+	if err != nil {
+		return nil, fmt.Errorf("modules: %w", err)
+	}
+	listOff, err := k.Bin.FieldOffset("struct module", "list")
+	if err != nil {
+		return nil, err
+	}
+	var mods []btModule
+	seen := map[uint64]bool{}
+	next, err := ptrField(head, "next")
+	for err == nil && next != head.Addr() {
+		if seen[next] || len(mods) >= maxBTModules {
+			return mods, fmt.Errorf("modules list: loops or exceeds %d entries at %#x", maxBTModules, next)
+		}
+		seen[next] = true
+		m, merr := k.readBTModule(next - listOff)
+		if merr != nil {
+			return mods, merr
+		}
+		mods = append(mods, m)
+		next, err = k.ReadU64(next)
+	}
+	if err != nil {
+		return mods, fmt.Errorf("modules list: %w", err)
+	}
+	return mods, nil
+}
+
+// readBTModule reads the fields the unwinder needs. The text range is
+// core_layout (up to 6.3) or mem[MOD_TEXT] (6.4+, index 0).
+func (k *Kernel) readBTModule(addr uint64) (btModule, error) {
+	v, err := k.Object("struct module", addr, fmt.Sprintf("module %#x", addr))
+	if err != nil {
+		return btModule{}, err
+	}
+	m := btModule{addr: addr}
+	if m.name, err = stringField(v, "name", 64); err != nil {
+		return m, err
+	}
+	lv, err := moduleTextLayout(v)
+	if err != nil {
+		return m, err
+	}
+	m.textLo, _ = ptrField(lv, "base")
+	size, _ := uintField(lv, "size")
+	m.textHi = m.textLo + size
+	n, _ := uintField(v, "arch.num_orcs")
+	m.numORCs = int(min(n, 1<<31))
+	m.orcIP, _ = ptrField(v, "arch.orc_unwind_ip")
+	m.orcUnwind, _ = ptrField(v, "arch.orc_unwind")
+	m.syms = k.moduleKallsyms(v, m.name)
+	return m, nil
+}
+
+// moduleTextLayout is the struct module_layout holding the module's core
+// text: core_layout up to 6.3, mem[MOD_TEXT] (index 0) from 6.4.
+func moduleTextLayout(v dwarf.Value) (dwarf.Value, error) {
+	if l, err := v.Field("core_layout"); err == nil {
+		return l, nil
+	}
+	mem, err := v.Field("mem")
+	if err != nil {
+		return dwarf.Value{}, err
+	}
+	return mem.Index(0)
+}
+
+// maxModSyms caps a module's symbol count read from the dump.
+const maxModSyms = 1 << 20
+
+// moduleKallsyms reads mod->kallsyms: an array of Elf64_Sym with its
+// string table, in the module's own memory.
+func (k *Kernel) moduleKallsyms(v dwarf.Value, name string) []modSym {
+	ks, err := v.Field("kallsyms")
+	if err != nil {
+		return nil
+	}
+	ks, err = ks.Deref()
+	if err != nil {
+		return nil
+	}
+	n, err := uintField(ks, "num_symtab")
+	if err != nil || n == 0 || n > maxModSyms {
+		return nil
+	}
+	symtab, err1 := ptrField(ks, "symtab")
+	strtab, err2 := ptrField(ks, "strtab")
+	symT, err3 := k.Type("Elf64_Sym")
+	if err1 != nil || err2 != nil || err3 != nil {
+		return nil
+	}
+	esz := uint64(symT.Size())
+	raw, err := k.ReadBytes(symtab, int(n*esz))
+	if err != nil {
+		return nil
+	}
+	return k.decodeModSyms(raw, esz, strtab)
+}
+
+// decodeModSyms turns raw Elf64_Sym records into function symbols. The
+// record layout is the ELF ABI's, looked up in DWARF like any other.
+func (k *Kernel) decodeModSyms(raw []byte, esz, strtab uint64) []modSym {
+	offName, e1 := k.Bin.FieldOffset("Elf64_Sym", "st_name")
+	offInfo, e2 := k.Bin.FieldOffset("Elf64_Sym", "st_info")
+	offValue, e3 := k.Bin.FieldOffset("Elf64_Sym", "st_value")
+	offSize, e4 := k.Bin.FieldOffset("Elf64_Sym", "st_size")
+	if e1 != nil || e2 != nil || e3 != nil || e4 != nil || esz < offSize+8 {
+		return nil
+	}
+	var out []modSym
+	for o := uint64(0); o+esz <= uint64(len(raw)); o += esz {
+		r := raw[o : o+esz]
+		if r[offInfo]&0xf != 2 { // STT_FUNC (ELF ABI)
+			continue
+		}
+		addr := binary.LittleEndian.Uint64(r[offValue:])
+		nameOff := uint64(binary.LittleEndian.Uint32(r[offName:]))
+		nm, err := k.shortString(strtab + nameOff)
+		if err != nil || nm == "" || addr == 0 {
+			continue
+		}
+		out = append(out, modSym{name: nm, addr: addr, size: binary.LittleEndian.Uint64(r[offSize:])})
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].addr < out[j].addr })
+	return out
+}
+
+// lookup finds the module function containing addr.
+func (m *btModule) lookup(addr uint64) (modSym, bool) {
+	i := sort.Search(len(m.syms), func(i int) bool { return m.syms[i].addr > addr }) - 1
+	if i < 0 {
+		return modSym{}, false
+	}
+	s := m.syms[i]
+	if s.size != 0 && addr >= s.addr+s.size {
+		return modSym{}, false
+	}
+	return s, true
+}
+
+// shortString reads a NUL-terminated symbol name of at most 127 bytes,
+// shortening the read when it would run into unreadable memory.
+func (k *Kernel) shortString(addr uint64) (string, error) {
+	var buf [128]byte
+	n := len(buf)
+	if rem := int(4096 - addr%4096); rem < n {
+		if _, err := k.Mem.ReadAt(buf[:n], addr); err != nil {
+			n = rem
+		}
+	}
+	if _, err := k.Mem.ReadAt(buf[:n], addr); err != nil {
+		return "", err
+	}
+	if i := bytes.IndexByte(buf[:n], 0); i >= 0 {
+		return string(buf[:i]), nil
+	}
+	return "", fmt.Errorf("symbol name at %#x: no NUL in %d bytes", addr, n)
+}
