@@ -31,11 +31,11 @@ const (
 type orcKind uint8
 
 const (
-	orcUndefined orcKind = iota // no unwind information here
-	orcEnd                      // end of the stack (user entry, kthread start)
-	orcCall                     // a normal call frame
-	orcRegs                     // sp points at a full struct pt_regs
-	orcRegsPartial              // sp points at the iret frame inside pt_regs
+	orcUndefined   orcKind = iota // no unwind information here
+	orcEnd                        // end of the stack (user entry, kthread start)
+	orcCall                       // a normal call frame
+	orcRegs                       // sp points at a full struct pt_regs
+	orcRegsPartial                // sp points at the iret frame inside pt_regs
 )
 
 func (k orcKind) String() string {

@@ -106,4 +106,3 @@ func (k *Kernel) exceptionStacks(cpu int) ([]stackInfo, error) {
 	}
 	return out, nil
 }
-
