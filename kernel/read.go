@@ -47,9 +47,6 @@ func (k *Kernel) ReadBytes(addr uint64, n int) ([]byte, error) {
 	return b, nil
 }
 
-// Symbolize names addr as symbol+offset (vmlinux or a loaded module), or
-// returns ok false.
-func (k *Kernel) Symbolize(addr uint64) (string, bool) { return k.Bin.Symbolize(addr) }
 
 // PerCPU is the per-CPU variable name on cpu: its link-time address is an
 // offset into the per-CPU area, to which __per_cpu_offset[cpu] is added.
