@@ -47,7 +47,6 @@ func (k *Kernel) ReadBytes(addr uint64, n int) ([]byte, error) {
 	return b, nil
 }
 
-
 // PerCPU is the per-CPU variable name on cpu: its link-time address is an
 // offset into the per-CPU area, to which __per_cpu_offset[cpu] is added.
 func (k *Kernel) PerCPU(name string, cpu int) (dwarf.Value, error) {
