@@ -77,6 +77,21 @@ func (d *Dump) openOne(path string) error {
 	if err != nil {
 		return err
 	}
+	return d.openMapping(m)
+}
+
+// openBytes opens an in-memory dump (fuzz targets).
+func openBytes(name string, data []byte) (*Dump, error) {
+	d := &Dump{paths: []string{name}, level: -1}
+	if err := d.openMapping(&mapping{path: name, data: data}); err != nil {
+		return nil, err
+	}
+	d.finish()
+	return d, nil
+}
+
+func (d *Dump) openMapping(m *mapping) error {
+	path := m.path
 	d.maps = append(d.maps, m)
 	switch detect(m.data) {
 	case kindELF:

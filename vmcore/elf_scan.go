@@ -39,7 +39,10 @@ func (e *elfMem) forEachPage(ctx context.Context, workers int, fn PageFunc) erro
 feed:
 	for _, s := range segs {
 		for lo := s.start; lo < s.end; {
-			hi := min((lo+batch)&^(e.pageSize-1), s.end)
+			hi := s.end
+			if s.end-lo > batch {
+				hi = (lo + batch) &^ (e.pageSize - 1)
+			}
 			select {
 			case jobs <- job{lo, hi}:
 			case <-ctx.Done():
@@ -57,7 +60,10 @@ func (e *elfMem) scanRange(lo, hi uint64, zero []byte, fn PageFunc) error {
 	s := e.segs[e.find(lo)]
 	size := uint64(len(e.m.data))
 	for a := lo; a < hi; {
-		next := min((a+e.pageSize)&^(e.pageSize-1), hi)
+		next := hi
+		if hi-a > e.pageSize-a%e.pageSize {
+			next = a - a%e.pageSize + e.pageSize
+		}
 		rel := a - s.start
 		var page []byte
 		var err error

@@ -11,8 +11,9 @@ import (
 // mapping is a read-only, shared mmap of one dump file. The dump is never
 // written: the mapping is PROT_READ.
 type mapping struct {
-	path string
-	data []byte
+	path    string
+	data    []byte
+	mmapped bool // false for in-memory inputs (fuzzing)
 }
 
 func mapFile(path string) (*mapping, error) {
@@ -39,11 +40,12 @@ func mapFile(path string) (*mapping, error) {
 	if err != nil {
 		return nil, fmt.Errorf("vmcore: mmap %s: %w", path, err)
 	}
-	return &mapping{path: path, data: data}, nil
+	return &mapping{path: path, data: data, mmapped: true}, nil
 }
 
 func (m *mapping) close() error {
-	if m.data == nil {
+	if m.data == nil || !m.mmapped {
+		m.data = nil
 		return nil
 	}
 	err := unix.Munmap(m.data)

@@ -1,6 +1,9 @@
 package vmcore
 
-import "encoding/binary"
+import (
+	"encoding/binary"
+	"fmt"
+)
 
 // MappingFunc receives one mapped run: virtual address, physical address
 // and size (4 KiB, 2 MiB or 1 GiB). A non-nil return stops the walk.
@@ -18,12 +21,21 @@ func (m *KernelMemory) ForEachMapping(lo, hi uint64, fn MappingFunc) error {
 	if level == 4 {
 		level = LevelP4D
 	}
-	return m.walkRange(m.root, level, 0, lo, hi, fn)
+	budget := maxWalkTables
+	return m.walkRange(m.root, level, 0, lo, hi, fn, &budget)
 }
+
+// maxWalkTables bounds one ForEachMapping walk: corrupt tables that point
+// back at themselves or share lower levels would otherwise make it
+// exponential. 1<<18 tables map far more than any real kernel range.
+const maxWalkTables = 1 << 18
 
 // walkRange visits the table at pa (of the given level) whose first entry
 // maps base; base is sign-extended as the CPU does.
-func (m *KernelMemory) walkRange(pa uint64, level int, base, lo, hi uint64, fn MappingFunc) error {
+func (m *KernelMemory) walkRange(pa uint64, level int, base, lo, hi uint64, fn MappingFunc, budget *int) error {
+	if *budget--; *budget < 0 {
+		return &NotMappedError{Vaddr: base, Level: m.levelName(level), EntryAddr: pa, Reason: fmt.Sprintf("page-table walk read more than %d tables (looping tables?)", maxWalkTables)}
+	}
 	var page [4096]byte
 	if _, err := m.d.ReadPhys(page[:], pa); err != nil {
 		return nil
@@ -47,7 +59,7 @@ func (m *KernelMemory) walkRange(pa uint64, level int, base, lo, hi uint64, fn M
 			}
 			continue
 		}
-		if err := m.walkRange(addr, level-1, va, lo, hi, fn); err != nil {
+		if err := m.walkRange(addr, level-1, va, lo, hi, fn, budget); err != nil {
 			return err
 		}
 	}
