@@ -1,0 +1,74 @@
+package slab
+
+import (
+	"context"
+	"testing"
+
+	"github.com/kdx-dev/kdx/internal/fixture"
+	"github.com/kdx-dev/kdx/kernel"
+)
+
+// openSLUB opens one fixture dump and its SLUB state.
+func openSLUB(t testing.TB, scenario, format string) (*kernel.Kernel, *SLUB) {
+	t.Helper()
+	k, err := kernel.Open([]string{fixture.DumpPath(t, scenario, format)}, kernel.Options{Vmlinux: fixture.Vmlinux(t)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { k.Close() })
+	s, err := For(k)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k, s
+}
+
+func TestCheckCleanHasNoFindings(t *testing.T) {
+	for _, format := range []string{"elf", "kdump-c31"} {
+		t.Run(format, func(t *testing.T) {
+			_, s := openSLUB(t, "clean", format)
+			r, err := s.Check(context.Background(), CheckOptions{Suspect: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Logf("%d caches, %d slabs, %d objects, variant %s", r.Caches, r.Slabs, r.Objects, s.Variant())
+			for _, f := range r.Findings {
+				t.Errorf("%v", f)
+			}
+		})
+	}
+}
+
+// TestCheckFindsPlanted runs Check on each slab scenario and expects each
+// planted corruption at its ground-truth word, with its kind.
+func TestCheckFindsPlanted(t *testing.T) {
+	for _, tc := range []struct{ scenario, format string }{
+		{"freelist", "elf"}, {"freelist", "kdump-c31"}, {"slabmeta", "elf"}, {"slabmeta", "kdump-l31"},
+	} {
+		t.Run(tc.scenario+"/"+tc.format, func(t *testing.T) {
+			g := fixture.Truth(t, tc.scenario)
+			_, s := openSLUB(t, tc.scenario, tc.format)
+			r, err := s.Check(context.Background(), CheckOptions{Suspect: true})
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, c := range g.Corruptions {
+				if !hasFinding(r.Findings, c.Kind, uint64(c.Addr), uint64(c.Addr)+uint64(max(c.Len, 8))) {
+					t.Errorf("no %s at %v", c.Kind, c.Addr)
+				}
+			}
+			for _, f := range r.Findings {
+				t.Logf("%v", f)
+			}
+		})
+	}
+}
+
+func hasFinding(fs []kernel.Finding, kind string, lo, hi uint64) bool {
+	for _, f := range fs {
+		if f.Kind == kind && f.Addr >= lo && f.Addr < hi {
+			return true
+		}
+	}
+	return false
+}
