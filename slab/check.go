@@ -192,7 +192,7 @@ func (s *SLUB) checkCounters(c *Cache, nodes []*nodeState, st *CacheStats) []ker
 		got := st.perNode[ns.node]
 		mk := func(what string, addr, want, have uint64) {
 			fs = append(fs, kernel.Finding{Kind: kernel.KindCacheCounterMismatch, Severity: kernel.Corrupt, Addr: addr, Cache: c.Name,
-				Path: fmt.Sprintf("%s -> node[%d].%s", c.Path, ns.node, what),
+				Path:     fmt.Sprintf("%s -> node[%d].%s", c.Path, ns.node, what),
 				Expected: fmt.Sprintf("%d (found by the walk)", have), Found: fmt.Sprintf("%d", want)})
 		}
 		if ns.complete && uint64(len(ns.partial)) != ns.nrPartial {
