@@ -41,6 +41,7 @@ const (
 	KindBadSlabCounters      = "bad-slab-counters"
 	KindFrozenMismatch       = "frozen-state-mismatch"
 	KindBadSlabLink          = "bad-slab-link"
+	KindSlabNotListed        = "partial-slab-not-listed"
 	KindCacheCounterMismatch = "cache-counter-mismatch"
 	KindUnreadable           = "unreadable"
 	KindListNextPrev         = "list-next-prev-mismatch"

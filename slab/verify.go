@@ -51,6 +51,9 @@ func (s *SLUB) verifySlab(j slabJob, r *slabRec, sc *scratch, withData bool) sla
 		return out
 	}
 	s.checkFrozen(j, frozen, bad, sl)
+	if j.loc == unlisted && frozen == 0 && inuse < objects {
+		bad(kernel.KindSlabNotListed, "a slab with free objects on its node's partial list", fmt.Sprintf("inuse %d of %d, on no list", inuse, objects), sl+l.list)
+	}
 	v := slabView{base: l.base(r.pfn), objects: objects, size: c.Size, offset: c.Offset, redLeft: c.RedLeftPad, random: c.Random}
 	needData := withData || r.freelist != 0 || (j.loc == cpuSlab && j.cpu.freelist != 0)
 	if needData && slabBytes <= maxSlabBytes {
