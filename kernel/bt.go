@@ -24,6 +24,43 @@ func (k *Kernel) lineFor(pc uint64) (string, int, bool) {
 // the backtrace with the reason in End; the error is only for a task that
 // cannot be started at all.
 func (k *Kernel) Backtrace(t *Task) (*Backtrace, error) {
+	if cpu, regs, src := k.cpuRegsFor(t); regs != nil {
+		return k.UnwindFrom(t, regs, cpu, src)
+	}
+	u, err := k.newUnwinder(t, -1)
+	if err != nil {
+		return nil, err
+	}
+	st, err := k.sleepState(t)
+	if err != nil {
+		u.finish(err.Error(), false)
+		return u.bt, nil
+	}
+	u.bt.Source = "switch frame at task->thread.sp (not running)"
+	u.bt.StartRegs = Regs{"ip": st.ip, "sp": st.sp, "bp": st.bp}
+	return k.startRun(u, st), nil
+}
+
+// UnwindFrom unwinds task t from a register set (ip, sp and bp at least;
+// the others help where ORC takes the SP from a register). cpu >= 0 adds
+// that CPU's IRQ and exception stacks to the task's stack. source says
+// where the registers came from, for the output.
+func (k *Kernel) UnwindFrom(t *Task, regs Regs, cpu int, source string) (*Backtrace, error) {
+	u, err := k.newUnwinder(t, cpu)
+	if err != nil {
+		return nil, err
+	}
+	u.bt.Source, u.bt.StartRegs = source, regs
+	if regs.UserMode() {
+		u.bt.UserRegs = regs
+		u.finish(fmt.Sprintf("running in user mode on cpu %d at the crash: no kernel frames", cpu), true)
+		return u.bt, nil
+	}
+	st := unwindState{ip: regs["ip"], sp: regs["sp"], bp: regs["bp"], regs: regs, fullRegs: true, signal: true}
+	return k.startRun(u, st), nil
+}
+
+func (k *Kernel) newUnwinder(t *Task, cpu int) (*unwinder, error) {
 	o, err := k.orc()
 	if err != nil {
 		return nil, err
@@ -34,27 +71,14 @@ func (k *Kernel) Backtrace(t *Task) (*Backtrace, error) {
 	}
 	u := &unwinder{k: k, orc: o, pt: pt, bt: &Backtrace{Task: *t, Frames: []Frame{}}}
 	u.stacks = []stackInfo{k.taskStack(t.Stack)}
-	cpu, regs, src := k.cpuRegsFor(t)
-	if regs != nil {
+	if cpu >= 0 {
 		ex, _ := k.cpuStacks(cpu)
 		u.stacks = append(u.stacks, ex...)
-		u.bt.Source, u.bt.StartRegs = src, regs
-		if regs.UserMode() {
-			u.bt.UserRegs = regs
-			u.finish(fmt.Sprintf("running in user mode on cpu %d at the crash: no kernel frames", cpu), true)
-			return u.bt, nil
-		}
-		st := unwindState{ip: regs["ip"], sp: regs["sp"], bp: regs["bp"], regs: regs, fullRegs: true, signal: true}
-		return k.startRun(u, st), nil
 	}
-	st, err := k.sleepState(t)
-	if err != nil {
-		u.finish(err.Error(), false)
-		return u.bt, nil
+	if len(u.stacks) > 64 {
+		u.stacks = u.stacks[:64] // the used-stack mask is 64 bits
 	}
-	u.bt.Source = "switch frame at task->thread.sp (not running)"
-	u.bt.StartRegs = Regs{"ip": st.ip, "sp": st.sp, "bp": st.bp}
-	return k.startRun(u, st), nil
+	return u, nil
 }
 
 // startRun places the first SP on a stack and unwinds.
@@ -102,7 +126,11 @@ func (k *Kernel) sleepState(t *Task) (unwindState, error) {
 		return unwindState{}, err
 	}
 	rff, _ := k.Bin.Symbol("ret_from_fork")
-	return unwindState{ip: ip, sp: sp + uint64(ft.Size()), bp: bp, signal: ip == rff}, nil
+	slot := sp
+	if off, err := k.Bin.FieldOffset("struct inactive_task_frame", "ret_addr"); err == nil {
+		slot += off
+	}
+	return unwindState{ip: ip, sp: sp + uint64(ft.Size()), bp: bp, signal: ip == rff, slot: slot}, nil
 }
 
 // BacktraceAll unwinds every task, in the order of Tasks().

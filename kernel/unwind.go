@@ -19,6 +19,9 @@ type unwindState struct {
 	fullRegs   bool
 	signal     bool // ip is exact, not a return address
 	stack      int  // index into unwinder.stacks
+	// slot is where ip was read from the stack (0 when it came from
+	// registers); frames are shown at it, as crash does.
+	slot uint64
 }
 
 // unwinder walks one task's stacks.
@@ -98,6 +101,9 @@ func (u *unwinder) finish(why string, complete bool) {
 // frame describes the frame at st.
 func (u *unwinder) frame(st unwindState) Frame {
 	f := Frame{Index: len(u.bt.Frames), SP: st.sp, PC: st.ip, How: "orc"}
+	if st.slot != 0 {
+		f.SP = st.slot
+	}
 	if st.stack >= 0 {
 		f.Stack = u.stacks[st.stack].name
 	}

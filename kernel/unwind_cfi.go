@@ -82,7 +82,8 @@ func (u *unwinder) cfiStep(st unwindState, lookup uint64) (unwindState, error) {
 	if !ok || ra.Rule != frame.RuleOffset {
 		return st, fmt.Errorf("DWARF CFI at %#x: no saved return address", lookup)
 	}
-	if next.ip, err = u.read(uint64(int64(cfa)+ra.Offset), "return address (CFI)"); err != nil {
+	next.slot = uint64(int64(cfa) + ra.Offset)
+	if next.ip, err = u.read(next.slot, "return address (CFI)"); err != nil {
 		return st, err
 	}
 	if r, ok := fc.Regs[dwRBP]; ok && r.Rule == frame.RuleOffset {

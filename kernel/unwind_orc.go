@@ -22,7 +22,7 @@ func (u *unwinder) apply(st unwindState, e orcEntry) (unwindState, *excFrame, er
 		if err != nil {
 			return st, nil, err
 		}
-		next.ip = ip
+		next.ip, next.slot = ip, sp-8
 	case orcRegs, orcRegsPartial:
 		exc, err = u.readPtRegs(sp, e.kind == orcRegsPartial)
 		if err != nil {
