@@ -4,8 +4,6 @@ import (
 	"context"
 	"slices"
 	"sync"
-
-	"golang.org/x/sys/unix"
 )
 
 // forEachPage hands out the segments' pages in file order, in batches, to
@@ -14,8 +12,6 @@ import (
 func (e *elfMem) forEachPage(ctx context.Context, workers int, fn PageFunc) error {
 	segs := slices.Clone(e.segs)
 	slices.SortFunc(segs, func(a, b pseg) int { return cmpInt64(a.fileOff, b.fileOff) })
-	e.m.advise(unix.MADV_SEQUENTIAL)
-	defer e.m.advise(unix.MADV_NORMAL)
 	type job struct{ lo, hi uint64 }
 	const batch = 256 * 4096
 	ctx, cancel := context.WithCancelCause(ctx)
@@ -27,9 +23,10 @@ func (e *elfMem) forEachPage(ctx context.Context, workers int, fn PageFunc) erro
 		go func() {
 			defer wg.Done()
 			zero := make([]byte, e.pageSize)
+			buf := make([]byte, batch)
 			for j := range jobs {
 				if ctx.Err() == nil {
-					if err := e.scanRange(j.lo, j.hi, zero, fn); err != nil {
+					if err := e.scanRange(j.lo, j.hi, buf, zero, fn); err != nil {
 						cancel(err)
 					}
 				}
@@ -56,30 +53,34 @@ feed:
 	return context.Cause(ctx)
 }
 
-func (e *elfMem) scanRange(lo, hi uint64, zero []byte, fn PageFunc) error {
+// scanRange reads [lo, hi) of one segment with one bulk read and hands out
+// its pages; the zero-filled tail and the truncated part are handled page
+// by page.
+func (e *elfMem) scanRange(lo, hi uint64, buf, zero []byte, fn PageFunc) error {
 	s := e.segs[e.find(lo)]
-	size := uint64(len(e.m.data))
+	rel := lo - s.start
+	var n uint64 // bytes of [lo, hi) read from the file
+	if rel < s.fileSz {
+		want := min(hi-lo, s.fileSz-rel)
+		n = uint64(e.m.readBulk(buf[:want], s.fileOff+int64(rel)))
+	}
 	for a := lo; a < hi; {
 		next := hi
 		if hi-a > e.pageSize-a%e.pageSize {
 			next = a - a%e.pageSize + e.pageSize
 		}
-		rel := a - s.start
 		var page []byte
 		var err error
-		switch fo := uint64(s.fileOff) + rel; {
-		case rel >= s.fileSz:
+		switch r := a - s.start; {
+		case a-lo+(next-a) <= n:
+			page = buf[a-lo : next-lo]
+		case r >= s.fileSz:
 			page = zero[:next-a]
-		case rel+(next-a) > s.fileSz:
+		default: // straddles the end of file data: read it exactly
 			page = make([]byte, next-a)
-			_, err = e.readSeg(page, a, s)
-		case fo+(next-a) > size:
-			err = e.truncated(a, fo)
-		default:
-			page = e.m.data[fo : fo+next-a : fo+next-a]
-		}
-		if err != nil {
-			page = nil
+			if _, err = e.readSeg(page, a, s); err != nil {
+				page = nil
+			}
 		}
 		if ferr := fn(a, page, err); ferr != nil {
 			return ferr

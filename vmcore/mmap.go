@@ -13,7 +13,8 @@ import (
 type mapping struct {
 	path    string
 	data    []byte
-	mmapped bool // false for in-memory inputs (fuzzing)
+	mmapped bool     // false for in-memory inputs (fuzzing)
+	file    *os.File // kept open for bulk reads (scans), nil in memory
 }
 
 func mapFile(path string) (*mapping, error) {
@@ -21,7 +22,14 @@ func mapFile(path string) (*mapping, error) {
 	if err != nil {
 		return nil, fmt.Errorf("vmcore: %w", err)
 	}
-	defer f.Close()
+	m, err := mapOpen(path, f)
+	if err != nil {
+		f.Close()
+	}
+	return m, err
+}
+
+func mapOpen(path string, f *os.File) (*mapping, error) {
 	st, err := f.Stat()
 	if err != nil {
 		return nil, fmt.Errorf("vmcore: %w", err)
@@ -40,10 +48,14 @@ func mapFile(path string) (*mapping, error) {
 	if err != nil {
 		return nil, fmt.Errorf("vmcore: mmap %s: %w", path, err)
 	}
-	return &mapping{path: path, data: data, mmapped: true}, nil
+	return &mapping{path: path, data: data, mmapped: true, file: f}, nil
 }
 
 func (m *mapping) close() error {
+	if m.file != nil {
+		m.file.Close()
+		m.file = nil
+	}
 	if m.data == nil || !m.mmapped {
 		m.data = nil
 		return nil
@@ -53,12 +65,18 @@ func (m *mapping) close() error {
 	return err
 }
 
-// advise tells the kernel how the mapping will be read (sequential for
-// scans, random for page lookups); errors are irrelevant.
-func (m *mapping) advise(advice int) {
-	if len(m.data) > 0 {
-		_ = unix.Madvise(m.data, advice)
+// readBulk copies file bytes [off, off+len(p)) for a scan. pread into a
+// reused buffer beats first-touch page faults on the mapping several
+// times over; in-memory inputs copy from the slice.
+func (m *mapping) readBulk(p []byte, off int64) int {
+	if m.file != nil {
+		n, _ := m.file.ReadAt(p, off)
+		return n
 	}
+	if off < 0 || off >= int64(len(m.data)) {
+		return 0
+	}
+	return copy(p, m.data[off:])
 }
 
 func workersOrCPUs(n int) int {

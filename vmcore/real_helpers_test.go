@@ -2,6 +2,7 @@ package vmcore_test
 
 import (
 	"debug/elf"
+	"errors"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -102,3 +103,5 @@ func present(scenario string, formats ...string) []string {
 	}
 	return out
 }
+
+func errorsIs(err, target error) bool { return errors.Is(err, target) }

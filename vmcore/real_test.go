@@ -105,7 +105,7 @@ func readProbe(km *vmcore.KernelMemory, p probe) result {
 	return result{buf, err}
 }
 
-func kmem(t *testing.T, d *vmcore.Dump) *vmcore.KernelMemory {
+func kmem(t testing.TB, d *vmcore.Dump) *vmcore.KernelMemory {
 	t.Helper()
 	km, err := vmcore.NewKernelMemory(d, kernelConfig(t))
 	if err != nil {
