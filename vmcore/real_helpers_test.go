@@ -2,8 +2,8 @@ package vmcore_test
 
 import (
 	"debug/elf"
-	"errors"
 	"encoding/json"
+	"errors"
 	"os"
 	"path/filepath"
 	"strconv"
