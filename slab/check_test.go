@@ -72,3 +72,22 @@ func hasFinding(fs []kernel.Finding, kind string, lo, hi uint64) bool {
 	}
 	return false
 }
+
+// TestCheckFindsBitflips expects the outlier scan to name each flipped
+// word of the bitflip scenario as suspect.
+func TestCheckFindsBitflips(t *testing.T) {
+	g := fixture.Truth(t, "bitflip")
+	_, s := openSLUB(t, "bitflip", "elf")
+	r, err := s.Check(context.Background(), CheckOptions{Suspect: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range r.Findings {
+		t.Logf("%v", f)
+	}
+	for _, c := range g.Corruptions {
+		if !hasFinding(r.Findings, kernel.KindSuspectWord, uint64(c.Addr), uint64(c.Addr)+8) {
+			t.Errorf("bit %d of %s at %v: not found", c.Bit, c.Field, c.Addr)
+		}
+	}
+}

@@ -34,6 +34,8 @@ type SLUB struct {
 	cpuOnce sync.Once
 	cpu     map[uint64]*cpuState // per cache
 
+	sus *suspectScan // the outlier scan in progress (Check with Suspect)
+
 	freeMu sync.Mutex
 	free   map[int32][]uint64 // slab index -> free bitmap, for ObjectAt
 }
