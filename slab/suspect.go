@@ -29,7 +29,7 @@ const (
 
 // Word classes: kind in the top byte, detail below.
 const (
-	clNull = iota + 1
+	clNull   = iota + 1
 	clSelf   // points into its own object: detail is the offset
 	clSlab   // a direct-map pointer into a slab object: cache and offset
 	clDirect // another direct-map pointer: detail is its low 4 bits
