@@ -42,6 +42,9 @@ func (d *Dump) adoptKdump(k *KdumpFile) {
 	if len(k.notes) > 0 {
 		d.parseNotes(k.notes, k.src.name())
 	}
+	if d.info != nil && k.release != "" && d.info.OSRelease() != "" && k.release != d.info.OSRelease() {
+		d.warn("%s: header says release %q, VMCOREINFO says %q", k.src.name(), k.release, d.info.OSRelease())
+	}
 }
 
 // openSplit opens the parts of a split kdump dump: each must be a kdump

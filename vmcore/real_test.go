@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/kdx-dev/kdx/internal/fixture"
@@ -223,6 +224,50 @@ func TestRealQEMUMoments(t *testing.T) {
 					t.Errorf("%s: only %d of %d probed pages equal kdump-zlib's", f, same, n)
 				}
 				t.Logf("%s: %d of %d probed pages equal kdump-zlib's", f, same, n)
+			}
+		})
+	}
+}
+
+// TestRealNotes checks what every fixture dump says about itself: the
+// release in VMCOREINFO, CPU registers, the dump level of the filtered
+// files, and agreement on the KASLR offset within a family.
+func TestRealNotes(t *testing.T) {
+	for _, fd := range fixture.Dumps(t) {
+		t.Run(fd.Scenario+"/"+fd.Format, func(t *testing.T) {
+			d := openT(t, fd.Path)
+			info := d.VMCoreInfo()
+			if info == nil {
+				t.Fatal("no VMCOREINFO")
+			}
+			if got := info.OSRelease(); got != fixture.Release {
+				t.Errorf("OSRELEASE = %q, want %q", got, fixture.Release)
+			}
+			if _, ok := info.KernelOffset(); !ok {
+				t.Error("no KERNELOFFSET")
+			}
+			cpus := d.CPUs()
+			if len(cpus) == 0 {
+				t.Fatal("no CPU notes")
+			}
+			for _, c := range cpus {
+				if rip, ok := c.Reg("RIP"); !ok || rip == 0 {
+					t.Errorf("CPU %d: RIP 0x%x, %v", c.CPU, rip, ok)
+				}
+			}
+			lvl, ok := d.DumpLevel()
+			if strings.Contains(fd.Format, "31") && (!ok || lvl != 31) {
+				t.Errorf("dump level %d, %v; want 31", lvl, ok)
+			}
+			if len(d.Warnings()) > 0 {
+				t.Logf("warnings: %q", d.Warnings())
+			}
+			km := kmem(t, d)
+			if _, from, ok := km.Root(); !ok || from != "init_top_pgt" {
+				t.Errorf("page-table root from %q, %v", from, ok)
+			}
+			if _, ok := km.PageOffset(); !ok {
+				t.Errorf("page_offset_base not read: %q", km.Warnings())
 			}
 		})
 	}

@@ -24,6 +24,11 @@ type KernelConfig struct {
 	// InitTopPgtSym is init_top_pgt's link-time address, used when
 	// VMCOREINFO lacks SYMBOL(init_top_pgt).
 	InitTopPgtSym uint64
+	// TextSym is _text's link-time address. With no KERNELOFFSET and no
+	// KASLROffset, the offset is derived as the first mapped address of
+	// the kernel image mapping minus TextSym (the kernel unmaps what lies
+	// below _text there).
+	TextSym uint64
 	// PagingLevels forces 4 or 5; 0 takes NUMBER(pgtable_l5_enabled) or
 	// CR4.LA57 from QEMU notes, else 4.
 	PagingLevels int
@@ -42,6 +47,7 @@ type Memory interface {
 type KernelMemory struct {
 	d          *Dump
 	kaslr      uint64
+	kaslrFrom  string
 	physBase   uint64
 	hasPB      bool
 	root       uint64
@@ -81,6 +87,9 @@ func NewKernelMemory(d *Dump, cfg KernelConfig) (*KernelMemory, error) {
 	}
 	m.setLevels(info, cfg)
 	m.setRoot(info, cfg)
+	if m.kaslrFrom == "" {
+		m.deriveKASLR(cfg.TextSym)
+	}
 	if !m.hasRoot && !m.hasPB && len(m.virt) == 0 {
 		return nil, errors.New("vmcore: no kernel page-table root (no VMCOREINFO SYMBOL(init_top_pgt), no CR3 note) and no phys_base: cannot translate kernel addresses")
 	}
@@ -100,7 +109,7 @@ func (m *KernelMemory) warn(format string, args ...any) {
 func (m *KernelMemory) setKASLR(info *VMCoreInfo, cfg KernelConfig) {
 	if info != nil {
 		if off, ok := info.KernelOffset(); ok {
-			m.kaslr = off
+			m.kaslr, m.kaslrFrom = off, "VMCOREINFO"
 			if cfg.HasKASLROffset && cfg.KASLROffset != off {
 				m.warn("--kaslr-offset 0x%x ignored: VMCOREINFO says KERNELOFFSET=0x%x", cfg.KASLROffset, off)
 			}
@@ -108,10 +117,28 @@ func (m *KernelMemory) setKASLR(info *VMCoreInfo, cfg KernelConfig) {
 		}
 	}
 	if cfg.HasKASLROffset {
-		m.kaslr = cfg.KASLROffset
+		m.kaslr, m.kaslrFrom = cfg.KASLROffset, "given"
+	}
+}
+
+// deriveKASLR finds _text's runtime address as the first mapping of the
+// kernel image region.
+func (m *KernelMemory) deriveKASLR(textSym uint64) {
+	if textSym == 0 || !m.hasRoot {
+		m.warn("kernel offset unknown (no VMCOREINFO KERNELOFFSET, no --kaslr-offset): assuming 0")
 		return
 	}
-	m.warn("kernel offset unknown (no VMCOREINFO KERNELOFFSET, no --kaslr-offset): assuming 0")
+	var first uint64
+	found := errors.New("found")
+	if err := m.ForEachMapping(kernelMapBase, modulesBase, func(va, _, _ uint64) error {
+		first = va
+		return found
+	}); err != found || first < textSym {
+		m.warn("kernel offset unknown and not derivable from the page tables: assuming 0")
+		return
+	}
+	m.kaslr, m.kaslrFrom = first-textSym, "derived"
+	m.warn("kernel offset 0x%x derived from the page tables (first kernel image mapping 0x%x)", m.kaslr, first)
 }
 
 func (m *KernelMemory) setPhysBase(info *VMCoreInfo, cfg KernelConfig) {
@@ -206,6 +233,10 @@ func (m *KernelMemory) Warnings() []string { return append([]string(nil), m.warn
 
 // KASLROffset is the kernel image's displacement in use.
 func (m *KernelMemory) KASLROffset() uint64 { return m.kaslr }
+
+// KASLRSource says where KASLROffset came from: "VMCOREINFO", "given"
+// (KernelConfig), "derived" (page tables), or "" (unknown, 0 assumed).
+func (m *KernelMemory) KASLRSource() string { return m.kaslrFrom }
 
 // PhysBase is phys_base in use.
 func (m *KernelMemory) PhysBase() (uint64, bool) { return m.physBase, m.hasPB }
