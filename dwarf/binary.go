@@ -139,7 +139,7 @@ func debugSections(ef *elfFile) (*debugData, error) {
 func buildIndex(d *debugData) (ix *index, err error) {
 	defer func() {
 		if r := recover(); r != nil {
-			ix, err = nil, fmt.Errorf("%s: DWARF index: %v", d.name, r)
+			ix, err = nil, recovered(d.name+": DWARF index", r)
 		}
 	}()
 	parts, err := d.scanAll()
@@ -192,4 +192,18 @@ func (b *Binary) unshift(addr uint64) uint64 {
 		return addr - off
 	}
 	return addr
+}
+
+// rethrowPanics is set by fuzz targets so that a panic the boundary
+// recovers from still fails the fuzzer: each is a bug to fix, not just
+// corrupt input.
+var rethrowPanics = false
+
+// recovered turns a panic caught at a package boundary (debug/elf, or a
+// bug of ours on corrupt input) into an error.
+func recovered(what string, r any) error {
+	if rethrowPanics {
+		panic(r)
+	}
+	return fmt.Errorf("%s: internal error on corrupt input: %v", what, r)
 }

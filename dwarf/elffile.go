@@ -61,7 +61,7 @@ func openELF(path string) (*elfFile, error) {
 func newELF(path string, data []byte) (ef *elfFile, err error) {
 	defer func() {
 		if r := recover(); r != nil { // debug/elf is not hardened against every input
-			ef, err = nil, fmt.Errorf("%s: malformed ELF: %v", path, r)
+			ef, err = nil, recovered(path+": malformed ELF", r)
 		}
 	}()
 	f, err := elf.NewFile(bytes.NewReader(data))
@@ -117,7 +117,7 @@ func (ef *elfFile) sectionData(s *elf.Section) ([]byte, error) {
 		return nil, nil
 	}
 	if s.Flags&elf.SHF_COMPRESSED != 0 {
-		if s.Size > maxCompressedSection {
+		if s.Size > maxCompressedSection || s.Size > 64*uint64(len(ef.data)) {
 			return nil, fmt.Errorf("%s: compressed section %s too large (%d bytes)", ef.path, s.Name, s.Size)
 		}
 		b, err := s.Data()
@@ -125,6 +125,13 @@ func (ef *elfFile) sectionData(s *elf.Section) ([]byte, error) {
 			return nil, fmt.Errorf("%s: section %s: %w", ef.path, s.Name, err)
 		}
 		return b, nil
+	}
+	if s.Type == elf.SHT_NULL {
+		return nil, nil
+	}
+	if s.Offset > uint64(len(ef.data)) || s.Size > uint64(len(ef.data))-s.Offset {
+		return nil, fmt.Errorf("%s: section %s [%#x, +%#x) lies beyond the end of the file (%d bytes): truncated?",
+			ef.path, s.Name, s.Offset, s.Size, len(ef.data))
 	}
 	return ef.data[s.Offset : s.Offset+s.Size : s.Offset+s.Size], nil
 }

@@ -17,11 +17,16 @@ import (
 // modules with DWARF are tens of MB.
 const maxModuleSize = 1 << 30
 
-func loadModule(path string, sectionAddrs map[string]uint64) (m *Module, err error) {
+func loadModule(path string, sectionAddrs map[string]uint64) (*Module, error) {
 	data, err := readModuleFile(path)
 	if err != nil {
 		return nil, err
 	}
+	return loadModuleData(path, data, sectionAddrs)
+}
+
+// loadModuleData loads a module from its bytes (path names it in errors).
+func loadModuleData(path string, data []byte, sectionAddrs map[string]uint64) (m *Module, err error) {
 	ef, err := newELF(path, data)
 	if err != nil {
 		return nil, err
@@ -34,7 +39,7 @@ func loadModule(path string, sectionAddrs map[string]uint64) (m *Module, err err
 	}
 	defer func() {
 		if r := recover(); r != nil {
-			m, err = nil, fmt.Errorf("%s: malformed module: %v", path, r)
+			m, err = nil, recovered(fmt.Sprintf("%s: malformed module", path), r)
 		}
 	}()
 	addrs := sectionAddresses(ef.f, sectionAddrs)

@@ -108,4 +108,3 @@ func (b *Binary) LoadModule(koPath string, sectionAddrs map[string]uint64) (*Mod
 	b.modMu.Unlock()
 	return m, nil
 }
-

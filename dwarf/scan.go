@@ -91,7 +91,7 @@ func (d *debugData) scanAll() ([][]rec, error) {
 			defer wg.Done()
 			defer func() {
 				if r := recover(); r != nil {
-					errs[w] = fmt.Errorf("%s: DWARF scan: %v", d.name, r)
+					errs[w] = recovered(d.name+": DWARF scan", r)
 				}
 			}()
 			s := scanner{d: d, seen: make(map[uint64]int32, 1<<14)}

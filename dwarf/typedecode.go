@@ -42,7 +42,7 @@ func (tc *typeCache) typeAt(off uint64) (t godwarf.Type, err error) {
 	defer tc.mu.Unlock()
 	defer func() {
 		if r := recover(); r != nil {
-			err = fmt.Errorf("%s: decoding type at .debug_info+%#x: %v", tc.dd.name, off, r)
+			err = recovered(fmt.Sprintf("%s: decoding type at .debug_info+%#x", tc.dd.name, off), r)
 		}
 		if err != nil {
 			for _, o := range tc.added {
