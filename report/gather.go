@@ -1,0 +1,107 @@
+package report
+
+import (
+	"sort"
+	"time"
+
+	"github.com/kdx-dev/kdx/dwarf"
+	"github.com/kdx-dev/kdx/kernel"
+)
+
+// Options say what Gather adds beyond the kernel's own facts. The slab
+// side comes in through functions so that a report can be made (without
+// slabinfo) before slab support exists, and tested with fakes.
+type Options struct {
+	Slabinfo func() ([]CacheLine, error)
+	// TypeOf says which type to print the object holding addr as, and
+	// where that object starts; ok false when unknown.
+	TypeOf func(addr uint64) (typ string, obj uint64, what string, ok bool)
+	// Refs finds the words pointing at addr.
+	Refs      func(addr uint64) ([]kernel.Ref, error)
+	Findings  []kernel.Finding
+	Bookmarks []Bookmark
+	Now       func() time.Time
+}
+
+// Gather reads what the report shows from k. Parts that cannot be read
+// are left out with a note, never fail the report: a report about a
+// damaged dump must still be written.
+func Gather(k *kernel.Kernel, opt Options) (*Input, error) {
+	s, err := k.Sys()
+	if err != nil {
+		return nil, err
+	}
+	in := &Input{Sys: s, Bookmarks: opt.Bookmarks}
+	if opt.Now != nil {
+		in.Generated = opt.Now()
+	}
+	if lg, err := k.Log(); err == nil {
+		in.LogTail = lg.Records[max(0, len(lg.Records)-maxLogTail):]
+	}
+	if s.PanicTask != nil {
+		if bt, err := k.Backtrace(s.PanicTask); err != nil {
+			in.BtErr = err.Error()
+		} else {
+			in.Backtrace = bt
+		}
+	}
+	gatherSlab(in, opt)
+	for i, f := range opt.Findings {
+		if i == maxFindings {
+			break
+		}
+		in.Findings = append(in.Findings, detail(k, f, opt))
+	}
+	return in, nil
+}
+
+func gatherSlab(in *Input, opt Options) {
+	if opt.Slabinfo == nil {
+		in.SlabNote = "slabinfo not available in this build"
+		return
+	}
+	rows, err := opt.Slabinfo()
+	if err != nil {
+		in.SlabNote = "slabinfo: " + err.Error()
+		return
+	}
+	rows = append([]CacheLine(nil), rows...)
+	sort.SliceStable(rows, func(i, j int) bool { return rows[i].MemBytes > rows[j].MemBytes })
+	in.Slabinfo = rows
+}
+
+// detail adds a finding's evidence: its words, its object as its type,
+// and who references it.
+func detail(k *kernel.Kernel, f kernel.Finding, opt Options) FindingDetail {
+	d := FindingDetail{Finding: f}
+	base, n := f.Addr&^7-32, 16
+	if f.Object != 0 && f.Object <= f.Addr && f.Addr-f.Object < 4096 {
+		base, n = f.Object, int((f.Addr-f.Object)/8)+8
+	}
+	d.HexBase = base
+	for i := 0; i < min(n, maxHexWords); i++ {
+		w, err := k.ReadU64(base + uint64(i)*8)
+		d.Words, d.WordOK = append(d.Words, w), append(d.WordOK, err == nil)
+	}
+	if opt.TypeOf != nil {
+		if typ, obj, what, ok := opt.TypeOf(f.Addr); ok {
+			d.What = what
+			if typ != "" {
+				d.StructType = typ
+				if v, err := k.Object(typ, obj, typ); err == nil {
+					d.Struct, _ = dwarf.Format(v, dwarf.FormatOptions{Offsets: true, Symbolize: k.Symbolize})
+				}
+			}
+		}
+	}
+	if len(d.Refs) == 0 && opt.Refs != nil {
+		target := f.Addr
+		if f.Object != 0 {
+			target = f.Object
+		}
+		if refs, err := opt.Refs(target); err == nil {
+			d.Refs = refs
+		}
+	}
+	return d
+}

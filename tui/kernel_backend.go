@@ -1,0 +1,156 @@
+package tui
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/kdx-dev/kdx/dwarf"
+	"github.com/kdx-dev/kdx/kernel"
+	"github.com/kdx-dev/kdx/report"
+	"github.com/kdx-dev/kdx/slab"
+)
+
+// KernelBackend is the Backend over a real dump.
+type KernelBackend struct {
+	K *kernel.Kernel
+
+	slabOnce sync.Once
+	slab     *slab.SLUB
+	slabErr  error
+}
+
+// NewKernelBackend wraps an opened kernel.
+func NewKernelBackend(k *kernel.Kernel) *KernelBackend { return &KernelBackend{K: k} }
+
+func (b *KernelBackend) Sys() (*kernel.Sys, error)        { return b.K.Sys() }
+func (b *KernelBackend) Log() (*kernel.Log, error)        { return b.K.Log() }
+func (b *KernelBackend) Tasks() (*kernel.TaskList, error) { return b.K.Tasks() }
+func (b *KernelBackend) Modules() ([]kernel.Module, error) {
+	return b.K.Modules()
+}
+func (b *KernelBackend) Backtrace(t *kernel.Task) (*kernel.Backtrace, error) {
+	return b.K.Backtrace(t)
+}
+func (b *KernelBackend) ReadBytes(addr uint64, n int) ([]byte, error) {
+	return b.K.ReadBytes(addr, n)
+}
+func (b *KernelBackend) Symbolize(addr uint64) (string, bool) { return b.K.Symbolize(addr) }
+
+// Struct prints typ at addr with member offsets and symbolized pointers.
+func (b *KernelBackend) Struct(typ string, addr uint64) (string, error) {
+	v, err := b.K.Object(typ, addr, fmt.Sprintf("(%s *)%#x", typ, addr))
+	if err != nil {
+		return "", err
+	}
+	return dwarf.Format(v, dwarf.FormatOptions{Offsets: true, Symbolize: b.K.Symbolize, MaxArray: 16})
+}
+
+// Whatis classifies addr (kernel.Whatis, with slab objects once slab is
+// set up) and picks the type to show it as.
+func (b *KernelBackend) Whatis(addr uint64) (Whatis, error) {
+	b.slabs() // registers the slab resolver with the kernel
+	w := b.K.Whatis(addr)
+	out := Whatis{Addr: addr, Desc: []string{kernel.Sanitize(w.Kind+": "+w.Desc, false)}}
+	if w.HasPhy {
+		out.Desc = append(out.Desc, fmt.Sprintf("physical %#x", w.Phys))
+	}
+	if t, ok := b.K.TaskByAddr(addr); ok && t.Addr == addr {
+		out.Type, out.Obj = "struct task_struct", t.Addr
+	}
+	if so := w.Slab; so != nil {
+		state := "allocated"
+		if !so.Known {
+			state = "state unknown"
+		} else if so.Free {
+			state = "FREE"
+		}
+		out.Desc = append(out.Desc, fmt.Sprintf("slab object %#x of %s (+%#x, %s), slab %#x", so.Object, kernel.Sanitize(so.Cache, false), so.Offset, state, so.Slab))
+		if typ := b.cacheType(so.Cache); typ != "" {
+			out.Type, out.Obj = typ, so.Object
+		}
+	}
+	if w.Kind == "page" && w.Page != 0 && out.Type == "" {
+		out.Type, out.Obj = "struct page", w.Page
+	}
+	return out, nil
+}
+
+// cacheType guesses a cache's object type from its name, as people do:
+// cache "kdx_obj" holds struct kdx_obj, "task_struct" struct task_struct.
+// kmalloc caches have no single type.
+func (b *KernelBackend) cacheType(cache string) string {
+	if cache == "" || strings.HasPrefix(cache, "kmalloc") || strings.ContainsAny(cache, " -:()") {
+		return ""
+	}
+	t := "struct " + cache
+	if _, err := b.K.Type(t); err != nil {
+		return ""
+	}
+	return t
+}
+
+// ListStepper starts a kernel.ListWalker on the command's head.
+func (b *KernelBackend) ListStepper(c Command) (ListStepper, error) {
+	head, err := b.K.ListHead(c.Arg)
+	if err != nil {
+		return nil, err
+	}
+	return b.K.NewListWalker(head, kernel.ListOptions{Type: c.Type, Member: c.Member, Hlist: c.Hlist, Name: c.Arg})
+}
+
+// Refs is not available until the memory search lands.
+func (b *KernelBackend) Refs(ctx context.Context, addr, span uint64) ([]kernel.Ref, error) {
+	return nil, errors.New("memory search (refs) is not available in this build")
+}
+
+func (b *KernelBackend) slabs() (*slab.SLUB, error) {
+	b.slabOnce.Do(func() { b.slab, b.slabErr = slab.For(b.K) })
+	return b.slab, b.slabErr
+}
+
+// Slab is the slab side; nil when the dump's SLUB cannot be read.
+func (b *KernelBackend) Slab() SlabBackend {
+	if _, err := b.slabs(); err != nil {
+		return nil
+	}
+	return slabBackend{b}
+}
+
+// Export gathers the report and writes it atomically.
+func (b *KernelBackend) Export(path string, force bool, s Session) error {
+	in, err := report.Gather(b.K, b.ReportOptions(s))
+	if err != nil {
+		return err
+	}
+	return report.WriteFile(path, in, force)
+}
+
+// ReportOptions are the report's hooks into slab and whatis, with the
+// session's findings and bookmarks.
+func (b *KernelBackend) ReportOptions(s Session) report.Options {
+	opt := report.Options{Findings: s.Findings, Now: time.Now,
+		TypeOf: func(addr uint64) (string, uint64, string, bool) {
+			w, err := b.Whatis(addr)
+			return w.Type, w.Obj, strings.Join(w.Desc, "; "), err == nil
+		},
+		Refs: func(addr uint64) ([]kernel.Ref, error) { return b.Refs(context.Background(), addr, 1) },
+	}
+	for _, m := range s.Bookmarks {
+		opt.Bookmarks = append(opt.Bookmarks, report.Bookmark{Addr: m.Addr, Note: m.Note, What: m.What})
+	}
+	if sl, err := b.slabs(); err == nil {
+		opt.Slabinfo = func() ([]report.CacheLine, error) {
+			info, err := sl.Slabinfo(context.Background())
+			var out []report.CacheLine
+			for _, i := range info {
+				out = append(out, report.CacheLine{Name: i.Name, ObjSize: i.ObjSize, Active: i.Active, Total: i.Objects, Slabs: i.Slabs, MemBytes: i.Memory})
+			}
+			return out, err
+		}
+	}
+	return opt
+}

@@ -1,0 +1,96 @@
+package tui
+
+import (
+	"context"
+	"regexp"
+	"strings"
+)
+
+// line is one line of a view. Text is plain and already sanitized; the
+// View adds the gutter, the cursor, the selection and the highlights.
+type line struct {
+	text   string
+	action string   // command Enter runs, "" for none
+	words  []uint64 // addresses of the words this line shows (rd, struct)
+	level  int      // log level, -1 when not a log line
+	bad    bool     // the renderer already knows it shows damage
+	spans  [][2]int // address tokens in text; computed once
+	spun   bool
+}
+
+// addrRe finds addresses in rendered text: 0x-prefixed hex of at least 5
+// digits, or bare 16-digit kernel addresses as crash prints them.
+var addrRe = regexp.MustCompile(`\b0x[0-9a-f]{5,16}\b|\b[0-9a-f]{16}\b`)
+
+func (l *line) addrSpans() [][2]int {
+	if !l.spun {
+		for _, m := range addrRe.FindAllStringIndex(l.text, 32) {
+			l.spans = append(l.spans, [2]int{m[0], m[1]})
+		}
+		l.spun = true
+	}
+	return l.spans
+}
+
+func (l *line) addrAt(i int) (uint64, bool) {
+	sp := l.addrSpans()
+	if i < 0 || i >= len(sp) {
+		return 0, false
+	}
+	a, err := ParseAddr(l.text[sp[i][0]:sp[i][1]])
+	return a, err == nil
+}
+
+// pageState is where a page's load is.
+type pageState int
+
+const (
+	stLoading pageState = iota
+	stReady
+	stFailed
+	stCancelled
+)
+
+// page is one entry of the back/forward stack: a command, its loaded data,
+// and where the user is in it.
+type page struct {
+	id     int
+	cmd    Command
+	state  pageState
+	err    error
+	req    int // id of the load whose result this page accepts
+	cancel context.CancelFunc
+	data   any
+
+	lines   []line
+	version int // model version the lines were rendered at; -1 forces
+	cursor  int
+	top     int
+	sel     int // index of the selected address on the cursor line
+	search  string
+	filter  string
+	level   int // log: highest level shown
+	started bool
+	walk    *walkState
+}
+
+func newPage(id int, c Command) *page {
+	return &page{id: id, cmd: c, version: -1, level: 7}
+}
+
+// visible are the indices of the lines the filters let through.
+func (p *page) visible() []int {
+	idx := make([]int, 0, len(p.lines))
+	f := strings.ToLower(p.filter)
+	for i := range p.lines {
+		l := &p.lines[i]
+		if l.level > p.level {
+			continue
+		}
+		if f != "" && !strings.Contains(strings.ToLower(l.text), f) {
+			continue
+		}
+		idx = append(idx, i)
+	}
+	return idx
+}

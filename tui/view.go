@@ -1,0 +1,206 @@
+package tui
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/charmbracelet/x/ansi"
+	"github.com/kdx-dev/kdx/kernel"
+)
+
+// bodyHeight is the lines left for the page: header, status and input
+// lines take three.
+func (m *Model) bodyHeight() int { return max(1, m.h-3) }
+
+func (m Model) View() string {
+	switch m.state {
+	case rootLoading:
+		return "kdx: opening the dump and its vmlinux… (q quits)\n"
+	case rootFailed:
+		return stErr.Render("kdx: "+kernel.Sanitize(m.err.Error(), false)) + "\n\npress q to quit\n"
+	}
+	var b strings.Builder
+	b.WriteString(m.header() + "\n")
+	body := m.body()
+	for i := 0; i < m.bodyHeight(); i++ {
+		if i < len(body) {
+			b.WriteString(body[i])
+		}
+		b.WriteString("\n")
+	}
+	b.WriteString(m.statusLine() + "\n")
+	b.WriteString(m.inputLine())
+	return b.String()
+}
+
+// header is the breadcrumbs: the pages behind, the current one in bold.
+func (m *Model) header() string {
+	var crumbs []string
+	for i, p := range m.pages {
+		s := p.cmd.String()
+		if i == m.cur {
+			s = "[" + s + "]"
+		}
+		crumbs = append(crumbs, s)
+	}
+	line := "kdx › " + strings.Join(crumbs, " › ")
+	if ansi.StringWidth(line) > m.w {
+		line = "…" + tail(line, m.w-1)
+	}
+	return stHeader.Render(line)
+}
+
+// tail is the last w columns of s.
+func tail(s string, w int) string {
+	r := []rune(s)
+	for len(r) > 0 && ansi.StringWidth(string(r)) > w {
+		r = r[1:]
+	}
+	return string(r)
+}
+
+func (m *Model) body() []string {
+	if m.help {
+		return m.helpLines()
+	}
+	p := m.page()
+	if p == nil {
+		return nil
+	}
+	switch p.state {
+	case stLoading:
+		return []string{"loading " + p.cmd.String() + "…  (esc cancels)"}
+	case stFailed:
+		return wrap(stErr, p.cmd.String()+": "+kernel.Sanitize(p.err.Error(), false), m.w)
+	case stCancelled:
+		return []string{"cancelled: " + p.cmd.String() + "  (: to run it again)"}
+	}
+	m.render(p)
+	vis := p.visible()
+	out := make([]string, 0, m.bodyHeight())
+	for i := p.top; i < len(vis) && i < p.top+m.bodyHeight(); i++ {
+		out = append(out, m.lineView(p, &p.lines[vis[i]], i == p.cursor))
+	}
+	if len(vis) == 0 {
+		out = append(out, stFooter.Render("(nothing to show)"))
+	}
+	return out
+}
+
+// isBad says whether a line shows a corrupted word: one of its own word
+// addresses, or an address printed on it, is a finding's address.
+func (m *Model) isBad(l *line) bool {
+	if l.bad {
+		return true
+	}
+	for _, w := range l.words {
+		if m.bad[w] {
+			return true
+		}
+	}
+	for i := range l.addrSpans() {
+		if a, ok := l.addrAt(i); ok && m.bad[a] {
+			return true
+		}
+	}
+	return false
+}
+
+func (m *Model) lineView(p *page, l *line, cur bool) string {
+	g1, g2 := " ", " "
+	if cur {
+		g1 = markCursor
+	}
+	bad := m.isBad(l)
+	if bad {
+		g2 = markBad
+	}
+	text := ansi.Truncate(l.text, m.w-2, "…")
+	st := stCursor
+	switch {
+	case bad:
+		st = stBad
+	case p.search != "" && strings.Contains(strings.ToLower(l.text), strings.ToLower(p.search)):
+		st = stMatch
+	case !cur:
+		st = st.UnsetBold()
+	}
+	if sp := l.addrSpans(); cur && p.sel < len(sp) && sp[p.sel][1] <= len(text) {
+		s := sp[p.sel]
+		return g1 + g2 + st.Render(text[:s[0]]) + stSel.Render(text[s[0]:s[1]]) + st.Render(text[s[1]:])
+	}
+	return g1 + g2 + st.Render(text)
+}
+
+func (m *Model) statusLine() string {
+	if m.check != nil {
+		if s := m.check.line(m.w); s != "" {
+			return s
+		}
+	}
+	if m.status != "" {
+		st := stFooter
+		if strings.HasPrefix(m.status, "error") {
+			st = stErr
+		}
+		return st.Render(ansi.Truncate(m.status, m.w, "…"))
+	}
+	if p := m.page(); p != nil && p.state == stReady {
+		vis := len(p.visible())
+		s := fmt.Sprintf("%d/%d", min(p.cursor+1, vis), vis)
+		if p.filter != "" {
+			s += "  filter: " + p.filter
+		}
+		if a, ok := m.selected(p); ok {
+			s += fmt.Sprintf("  %#x: enter open · w whatis · x rd · R refs · m mark", a)
+		}
+		return stFooter.Render(ansi.Truncate(s, m.w, "…"))
+	}
+	return ""
+}
+
+func (m *Model) inputLine() string {
+	if m.mode != modeNormal {
+		return m.input.View()
+	}
+	return stFooter.Render(ansi.Truncate("? help  : command  / search  f filter  < back  1-8 views  q quit", m.w, "…"))
+}
+
+func (m *Model) helpLines() []string {
+	name := ""
+	if p := m.page(); p != nil {
+		name = p.cmd.Name
+	}
+	out := []string{stTitle.Render("keys (" + name + ")  — any key closes")}
+	for _, g := range helpGroups(name) {
+		for _, b := range g {
+			h := b.Help()
+			out = append(out, ansi.Truncate(fmt.Sprintf("  %-12s %s", h.Key, h.Desc), m.w, "…"))
+		}
+	}
+	out = append(out, "", "commands: "+strings.Join(commandNames, ", "))
+	return wrapLines(out, m.w)
+}
+
+func wrap(st interface{ Render(...string) string }, s string, w int) []string {
+	var out []string
+	for _, l := range wrapLines([]string{s}, w) {
+		out = append(out, st.Render(l))
+	}
+	return out
+}
+
+// wrapLines breaks long lines at the width (no word logic: addresses and
+// paths have no good break points anyway).
+func wrapLines(in []string, w int) []string {
+	var out []string
+	for _, s := range in {
+		r := []rune(s)
+		for len(r) > w && w > 0 {
+			out = append(out, string(r[:w]))
+			r = r[w:]
+		}
+		out = append(out, string(r))
+	}
+	return out
+}

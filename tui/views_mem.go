@@ -1,0 +1,216 @@
+package tui
+
+import (
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+
+	"github.com/kdx-dev/kdx/kernel"
+)
+
+type structData struct {
+	typ  string
+	addr uint64
+	text string
+}
+
+func loadStruct(ctx context.Context, b Backend, c Command) (any, error) {
+	s, err := b.Struct(c.Type, c.Addr)
+	if err != nil {
+		return nil, err
+	}
+	return &structData{c.Type, c.Addr, kernel.Sanitize(s, true)}, nil
+}
+
+// offRe finds the member offset crash's struct -o prints: "[0x60] ".
+var offRe = regexp.MustCompile(`^\s*\[(0x[0-9a-f]+|\d+)\]`)
+
+func renderStruct(p *page, m *Model) []line {
+	d := p.data.(*structData)
+	return structLines(d.text, d.addr)
+}
+
+// structLines gives each member line the address of its word, so that a
+// corrupted member is highlighted where it is printed.
+func structLines(text string, base uint64) []line {
+	out := textLines(text)
+	for i := range out {
+		if sm := offRe.FindStringSubmatch(out[i].text); sm != nil {
+			if off, err := strconv.ParseUint(strings.TrimPrefix(sm[1], "0x"), pickBase(sm[1]), 64); err == nil {
+				out[i].words = []uint64{(base + off) &^ 7}
+			}
+		}
+	}
+	return out
+}
+
+func pickBase(s string) int {
+	if strings.HasPrefix(s, "0x") {
+		return 16
+	}
+	return 10
+}
+
+// rdData is a hex dump: the bytes read (nil rows were unreadable) and the
+// symbols of the words that name one.
+type rdData struct {
+	addr  uint64
+	words []uint64
+	ok    []bool
+	syms  map[uint64]string
+}
+
+const pageSize = 4096
+
+// readWords reads n words at addr page by page, so that one missing page
+// leaves the others readable.
+func readWords(ctx context.Context, b Backend, addr uint64, n int) (*rdData, error) {
+	d := &rdData{addr: addr, syms: map[uint64]string{}}
+	for done := 0; done < n; {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		a := addr + uint64(done)*8
+		chunk := min(n-done, int((pageSize-a%pageSize)/8))
+		buf, err := b.ReadBytes(a, chunk*8)
+		for i := 0; i < chunk; i++ {
+			w := uint64(0)
+			if err == nil {
+				w = binary.LittleEndian.Uint64(buf[i*8:])
+				if s, ok := b.Symbolize(w); ok && w>>47 != 0 {
+					d.syms[w] = s
+				}
+			}
+			d.words, d.ok = append(d.words, w), append(d.ok, err == nil)
+		}
+		done += chunk
+	}
+	return d, nil
+}
+
+func loadRd(ctx context.Context, b Backend, c Command) (any, error) {
+	return readWords(ctx, b, c.Addr&^7, max(c.Count, 1))
+}
+
+func renderRd(p *page, m *Model) []line { return rdLines(p.data.(*rdData), m.bad) }
+
+// rdLines prints two words a line, crash's rd -x layout, with the ASCII
+// of the bytes and the symbols the words name; a corrupted word gets the
+// bad mark right after it.
+func rdLines(d *rdData, bad map[uint64]bool) []line {
+	var out []line
+	for i := 0; i < len(d.words); i += 2 {
+		a := d.addr + uint64(i)*8
+		var hexs, ascii, syms []string
+		l := line{level: -1}
+		for j := i; j < i+2 && j < len(d.words); j++ {
+			wa := d.addr + uint64(j)*8
+			l.words = append(l.words, wa)
+			mark := " "
+			if bad[wa] {
+				mark = markBad
+			}
+			if !d.ok[j] {
+				hexs = append(hexs, "????????????????"+mark)
+				continue
+			}
+			hexs = append(hexs, fmt.Sprintf("%016x%s", d.words[j], mark))
+			ascii = append(ascii, asciiOf(d.words[j]))
+			if s, ok := d.syms[d.words[j]]; ok {
+				syms = append(syms, s)
+			}
+		}
+		l.text = fmt.Sprintf("%016x:  %s  %s  %s", a, strings.Join(hexs, " "), strings.Join(ascii, ""), kernel.Sanitize(strings.Join(syms, " "), false))
+		out = append(out, l)
+	}
+	return out
+}
+
+func asciiOf(w uint64) string {
+	var b [8]byte
+	binary.LittleEndian.PutUint64(b[:], w)
+	for i, c := range b {
+		if c < 0x20 || c > 0x7e {
+			b[i] = '.'
+		}
+	}
+	return string(b[:])
+}
+
+type whatisData struct {
+	w  Whatis
+	st string
+}
+
+func loadWhatis(ctx context.Context, b Backend, c Command) (any, error) {
+	w, err := b.Whatis(c.Addr)
+	if err != nil {
+		return nil, err
+	}
+	d := &whatisData{w: w}
+	if w.Type != "" && ctx.Err() == nil {
+		s, err := b.Struct(w.Type, w.Obj)
+		if err != nil {
+			s = w.Type + ": " + err.Error()
+		}
+		d.st = kernel.Sanitize(s, true)
+	}
+	return d, nil
+}
+
+func renderWhatis(p *page, m *Model) []line {
+	d := p.data.(*whatisData)
+	out := []line{plain("%#x:", d.w.Addr)}
+	for _, s := range d.w.Desc {
+		out = append(out, plain("  %s", s))
+	}
+	out = append(out, plain(""))
+	if d.w.Type != "" {
+		out = append(out, act(fmt.Sprintf("struct %s %#x", d.w.Type, d.w.Obj), "→ struct %s %#x", strings.TrimPrefix(d.w.Type, "struct "), d.w.Obj))
+	}
+	base := d.w.Addr &^ 7
+	if d.w.Obj != 0 {
+		base = d.w.Obj
+	}
+	out = append(out, act(fmt.Sprintf("rd %#x", base), "→ rd %#x", base),
+		act(fmt.Sprintf("refs %#x", d.w.Addr), "→ refs %#x (who points here)", d.w.Addr))
+	if d.st != "" {
+		out = append(out, plain(""))
+		out = append(out, structLines(d.st, d.w.Obj)...)
+	}
+	return out
+}
+
+type refsData struct {
+	addr uint64
+	refs []kernel.Ref
+}
+
+func loadRefs(ctx context.Context, b Backend, c Command) (any, error) {
+	r, err := b.Refs(ctx, c.Addr, 1)
+	if err != nil {
+		return nil, err
+	}
+	return &refsData{c.Addr, r}, nil
+}
+
+func renderRefs(p *page, m *Model) []line {
+	d := p.data.(*refsData)
+	out := []line{plain("%d words point at %#x:", len(d.refs), d.addr)}
+	return append(out, refLines(d.refs)...)
+}
+
+func refLines(refs []kernel.Ref) []line {
+	var out []line
+	for _, r := range refs {
+		out = append(out, act(fmt.Sprintf("whatis %#x", r.Addr), "  %016x: %016x  %s", r.Addr, r.Value, kernel.Sanitize(r.What, false)))
+	}
+	return out
+}
+
+// errNoSlab is what slab views say before the slab package is wired.
+var errNoSlab = errors.New("slab support is not available in this build")

@@ -1,0 +1,206 @@
+package tui
+
+import (
+	"context"
+	"fmt"
+
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/kdx-dev/kdx/kernel"
+)
+
+// maxWalkEntries bounds what a hand walk remembers for stepping back.
+const maxWalkEntries = 1 << 16
+
+// walkState is a list walked by hand: the entries reached so far (to step
+// back through), where the user is, and the current entry as its type.
+type walkState struct {
+	cmd     Command
+	head    uint64
+	st      ListStepper
+	entries []kernel.ListEntry
+	pos     int // -1: at the head
+	seq     int // id of the step in flight; older results are dropped
+	busy    bool
+	text    string // the current entry printed as its type
+	ended   bool
+	found   []kernel.Finding
+}
+
+// walkMsg is one step's result.
+type walkMsg struct {
+	page, seq int
+	entry     *kernel.ListEntry // a new entry reached, nil when stepping back
+	text      string
+	ended     bool
+	findings  []kernel.Finding
+}
+
+func loadList(ctx context.Context, b Backend, c Command) (any, error) {
+	st, err := b.ListStepper(c)
+	if err != nil {
+		return nil, err
+	}
+	return &walkState{cmd: c, st: st, pos: -1}, nil
+}
+
+// startWalk takes the first step once the walker is ready.
+func (m *Model) startWalk(p *page) tea.Cmd {
+	p.walk = p.data.(*walkState)
+	return m.step(p, 1)
+}
+
+// step moves the walk forward (reading the next link when it is new) or
+// back through the entries already reached.
+func (m *Model) step(p *page, d int) tea.Cmd {
+	w := p.walk
+	if w.busy {
+		m.status = "reading…"
+		return nil
+	}
+	to := w.pos + d
+	switch {
+	case to < 0:
+		m.status = "at the first entry"
+		return nil
+	case to < len(w.entries):
+		w.pos = to
+		return m.entryCmd(p, nil)
+	case w.ended:
+		m.status = "end of the list"
+		return nil
+	case len(w.entries) >= maxWalkEntries:
+		m.status = "walk too long to remember"
+		return nil
+	}
+	return m.entryCmd(p, w.st)
+}
+
+// entryCmd reads the next entry (when st is set) and the current entry's
+// object, in a tea.Cmd.
+func (m *Model) entryCmd(p *page, st ListStepper) tea.Cmd {
+	w, b, id := p.walk, m.b, p.id
+	w.seq++
+	w.busy = true
+	seq, cur := w.seq, kernel.ListEntry{}
+	if w.pos >= 0 {
+		cur = w.entries[w.pos]
+	}
+	typ := w.cmd.Type
+	return func() tea.Msg {
+		msg := walkMsg{page: id, seq: seq}
+		if st != nil {
+			e, ok := st.Next()
+			msg.ended, msg.findings = !ok || st.Done(), st.Findings()
+			if !ok {
+				return msg
+			}
+			msg.entry, cur = &e, e
+		}
+		msg.text = entryText(b, typ, cur)
+		return msg
+	}
+}
+
+// entryText prints an entry as its container type, or its node words.
+func entryText(b Backend, typ string, e kernel.ListEntry) string {
+	if typ == "" {
+		return fmt.Sprintf("list_head %#x: next %#x prev %#x", e.Node, e.Next, e.Prev)
+	}
+	s, err := b.Struct(typ, e.Entry)
+	if err != nil {
+		return typ + ": " + err.Error()
+	}
+	return kernel.Sanitize(s, true)
+}
+
+func (m Model) walked(msg walkMsg) (tea.Model, tea.Cmd) {
+	var p *page
+	for _, q := range m.pages {
+		if q.id == msg.page {
+			p = q
+		}
+	}
+	if p == nil || p.walk == nil || p.walk.seq != msg.seq {
+		return m, nil
+	}
+	w := p.walk
+	w.busy = false
+	if msg.entry != nil {
+		w.entries = append(w.entries, *msg.entry)
+		w.pos = len(w.entries) - 1
+	}
+	w.ended = w.ended || msg.ended
+	if len(msg.findings) > len(w.found) {
+		for _, f := range msg.findings[len(w.found):] {
+			m.addFinding(f)
+		}
+		w.found = msg.findings
+	}
+	if msg.entry != nil || msg.text != "" {
+		w.text = msg.text
+	}
+	if msg.ended && msg.entry == nil {
+		m.status = "end of the list"
+	}
+	p.version, p.cursor, p.top = -1, 0, 0
+	return m, nil
+}
+
+func renderList(p *page, m *Model) []line {
+	w := p.walk
+	if w == nil {
+		return []line{plain("starting the walk…")}
+	}
+	state := "walking"
+	if w.ended {
+		state = fmt.Sprintf("ended after %d entries", len(w.entries))
+		if w.st.Complete() {
+			state += ", back at the head: complete"
+		} else {
+			state += ", NOT complete"
+		}
+	}
+	out := []line{plain("list %s: %s  (] next, [ back)", p.cmd.String(), state)}
+	if w.pos < 0 {
+		return append(out, plain("reading the first entry…"))
+	}
+	e := w.entries[w.pos]
+	out = append(out, plain("entry #%d  node %#x  entry %#x", e.Index, e.Node, e.Entry),
+		line{text: fmt.Sprintf("  next %#x  prev %#x", e.Next, e.Prev), level: -1, words: []uint64{e.Node, e.Node + 8}})
+	out = append(out, linkChecks(w, e)...)
+	for _, f := range w.found {
+		out = append(out, line{text: "  finding: " + kernel.Sanitize(f.String(), false), level: -1, bad: true})
+	}
+	out = append(out, plain(""))
+	base := e.Entry
+	if w.cmd.Type == "" {
+		base = e.Node
+	}
+	return append(out, structLines(w.text, base)...)
+}
+
+// linkChecks says, as the walk goes, whether this entry's prev points at
+// the entry before it and whether the next entry points back here.
+func linkChecks(w *walkState, e kernel.ListEntry) []line {
+	var out []line
+	before := uint64(0)
+	if w.pos > 0 {
+		before = w.entries[w.pos-1].Node
+	}
+	if w.pos == 0 {
+		out = append(out, plain("  prev: (first entry: should be the head)  %#x", e.Prev))
+	} else {
+		out = append(out, checkLine("prev == previous entry's node", before, e.Prev))
+	}
+	if w.pos+1 < len(w.entries) {
+		out = append(out, checkLine("next entry's prev == this node", e.Node, w.entries[w.pos+1].Prev))
+	}
+	return out
+}
+
+func checkLine(what string, want, got uint64) line {
+	if want == got {
+		return plain("  ok   %s", what)
+	}
+	return line{text: fmt.Sprintf("  BAD  %s: expected %#x, found %#x", what, want, got), level: -1, bad: true}
+}
