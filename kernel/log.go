@@ -245,6 +245,29 @@ func (l *Log) PanicMessage() string {
 	return ""
 }
 
+// oopsPrefixes start the log lines that describe why a kernel died, in the
+// wording of the kernel's own reporting functions.
+var oopsPrefixes = []string{"BUG: ", "Oops: ", "kernel BUG at ", "general protection fault", "Unable to handle kernel", "watchdog: BUG: "}
+
+// Oops returns the first log lines that report a fatal error (the BUG
+// line and the Oops line, say), at most max of them: what crash's sys
+// shows as PANIC, and what a person reads first.
+func (l *Log) Oops(max int) []string {
+	var out []string
+	for _, r := range l.Records {
+		for _, p := range oopsPrefixes {
+			if strings.HasPrefix(r.Text, p) {
+				out = append(out, strings.TrimSpace(r.Text))
+				break
+			}
+		}
+		if len(out) >= max {
+			break
+		}
+	}
+	return out
+}
+
 // FormatRecord renders a record like dmesg: "[    1.234567] text", with
 // control characters made visible and continuation lines indented.
 func FormatRecord(r LogRecord) string {

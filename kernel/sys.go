@@ -24,6 +24,7 @@ type Sys struct {
 	Tasks        int       `json:"tasks"`
 	MemoryBytes  uint64    `json:"memory_bytes"`
 	Panic        string    `json:"panic"`      // "" when the dump is not of a panic
+	Oops         []string  `json:"oops"`       // the BUG/Oops lines that led to it
 	PanicTask    *Task     `json:"panic_task"` // nil when unknown
 	Taint        string    `json:"taint"`      // letters, e.g. "DOE"
 	TaintNames   []string  `json:"taint_names"`
@@ -57,7 +58,7 @@ func (k *Kernel) Sys() (*Sys, error) {
 	note("memory", k.readMemory(s))
 	note("taint", k.readTaint(s))
 	if lg, err := k.Log(); err == nil {
-		s.Panic = lg.PanicMessage()
+		s.Panic, s.Oops = lg.PanicMessage(), lg.Oops(3)
 	} else {
 		note("log", err)
 	}

@@ -37,6 +37,9 @@ func TestSys(t *testing.T) {
 				if s.Panic != "Fatal exception" || s.PanicTask == nil || s.DumpLevel != 31 {
 					t.Errorf("panic %q task %v level %d", s.Panic, s.PanicTask, s.DumpLevel)
 				}
+				if len(s.Oops) == 0 || s.Oops[0] != "BUG: kernel NULL pointer dereference, address: 0000000000000008" {
+					t.Errorf("oops lines %q, want the NULL dereference first", s.Oops)
+				}
 				if !containsAll(s.Taint, "D") || s.CrashTime.IsZero() {
 					t.Errorf("panic dump: taint %q (want D), crash time %v", s.Taint, s.CrashTime)
 				}

@@ -62,6 +62,13 @@ func printSys(w io.Writer, s *kernel.Sys) {
 	if s.Panic != "" {
 		row("PANIC", fmt.Sprintf("%q", "Kernel panic - not syncing: "+s.Panic))
 	}
+	for i, o := range s.Oops {
+		if i == 0 {
+			row("OOPS", o)
+		} else {
+			fmt.Fprintf(w, "%12s  %s\n", "", kernel.Sanitize(o, false))
+		}
+	}
 	if t := s.PanicTask; t != nil {
 		row("PANIC TASK", fmt.Sprintf("pid %d %q on cpu %d (task %#x)", t.PID, t.Comm, t.CPU, t.Addr))
 	}
