@@ -1,0 +1,241 @@
+package kernel
+
+import (
+	"context"
+	"fmt"
+	"sort"
+)
+
+// RefTarget is what a reverse-reference search looks for: an address, or
+// with Page the whole page holding it (and, for a direct-map page, its
+// struct page).
+type RefTarget struct {
+	Addr uint64
+	Page bool
+}
+
+// Refs finds every word in present memory that points into the target,
+// each classified by what holds it (slab object, task stack, struct page,
+// symbol). Without Page the target is the slab object holding Addr when
+// there is one, else the single word.
+func (k *Kernel) Refs(ctx context.Context, t RefTarget, opt SearchOptions) ([]Ref, error) {
+	rs := k.refRanges(t)
+	hits, err := k.SearchRanges(ctx, rs, opt)
+	if err != nil {
+		return nil, err
+	}
+	c := k.newClassifier()
+	refs := make([]Ref, 0, len(hits))
+	for _, h := range hits {
+		refs = append(refs, Ref{Addr: c.vaddr(h), Value: h.Value, What: c.what(h)})
+	}
+	return refs, nil
+}
+
+// refRanges turns a target into the address ranges pointers may hold.
+func (k *Kernel) refRanges(t RefTarget) []Range {
+	if !t.Page {
+		if res := k.slabResolver(); res != nil {
+			if o, ok := res(t.Addr); ok {
+				return []Range{{o.Object, o.Object + o.Size}}
+			}
+		}
+		return []Range{{t.Addr, t.Addr + 8}}
+	}
+	page := uint64(k.Dump.PageSize())
+	lo := t.Addr &^ (page - 1)
+	rs := []Range{{lo, lo + page}}
+	if po, ok := k.Mem.PageOffset(); ok && lo >= po {
+		pfn := (lo - po) / page
+		if sz, ok := k.structPageSize(); ok && k.Mem.VmemmapBase() != 0 {
+			sp := k.Mem.VmemmapBase() + pfn*sz
+			rs = append(rs, Range{sp, sp + sz})
+		}
+	} else if vm := k.Mem.VmemmapBase(); vm != 0 && lo >= vm {
+		// A struct page: add the page it describes.
+		if sz, ok := k.structPageSize(); ok && po != 0 {
+			pfn := (t.Addr - vm) / sz
+			d := po + pfn*page
+			rs = append(rs, Range{d, d + page})
+		}
+	}
+	return rs
+}
+
+func (k *Kernel) structPageSize() (uint64, bool) {
+	t, err := k.Type("struct page")
+	if err != nil || t.Size() <= 0 {
+		return 0, false
+	}
+	return uint64(t.Size()), true
+}
+
+// RefsTo attaches to each finding the words that point into the page of
+// its bad word (and that page's struct page), in one memory scan for all
+// of them. At most perFinding refs are kept for each.
+func (k *Kernel) RefsTo(ctx context.Context, fs []Finding, perFinding int, opt SearchOptions) error {
+	if len(fs) == 0 {
+		return nil
+	}
+	var rs []Range
+	owners := make([][]Range, len(fs))
+	for i, f := range fs {
+		owners[i] = k.refRanges(RefTarget{Addr: f.Addr, Page: true})
+		rs = append(rs, owners[i]...)
+	}
+	hits, err := k.SearchRanges(ctx, rs, opt)
+	if err != nil {
+		return err
+	}
+	c := k.newClassifier()
+	for _, h := range hits {
+		for i := range fs {
+			if len(fs[i].Refs) >= perFinding || !inRanges(owners[i], h.Value) {
+				continue
+			}
+			fs[i].Refs = append(fs[i].Refs, Ref{Addr: c.vaddr(h), Value: h.Value, What: c.what(h)})
+		}
+	}
+	return nil
+}
+
+func inRanges(rs []Range, v uint64) bool {
+	for _, r := range rs {
+		if v >= r.Lo && v < r.Hi {
+			return true
+		}
+	}
+	return false
+}
+
+// classifier names what holds a word found in physical memory.
+type classifier struct {
+	k                    *Kernel
+	imgLo, imgHi, physLo uint64 // kernel image: virtual range and its physical start
+	stacks               []stackRange
+	stackSize            uint64
+	vmemmap              []physMap
+	stackPhys            []physMap
+}
+
+type stackRange struct{ lo, hi, task uint64 }
+
+// physMap is one page-table mapping, to go from a physical word back to
+// the virtual address the kernel uses for it.
+type physMap struct{ va, pa, size uint64 }
+
+func (k *Kernel) newClassifier() *classifier {
+	c := &classifier{k: k}
+	if lo, ok := k.Bin.Symbol("_text"); ok {
+		if hi, ok := k.Bin.Symbol("_end"); ok && hi > lo {
+			if pa, err := k.Mem.Translate(lo); err == nil {
+				c.imgLo, c.imgHi, c.physLo = lo, hi, pa
+			}
+		}
+	}
+	c.stackSize = 4 * uint64(k.Dump.PageSize())
+	if a, ok := k.Bin.Symbol("init_stack"); ok {
+		if s, _, ok := k.Bin.Lookup(a); ok && s.Size > 0 && s.Size <= 1<<20 {
+			c.stackSize = s.Size
+		}
+	}
+	if tl, err := k.Tasks(); err == nil {
+		for _, t := range tl.Tasks {
+			if t.Stack != 0 {
+				c.stacks = append(c.stacks, stackRange{t.Stack, t.Stack + c.stackSize, t.Addr})
+			}
+		}
+	}
+	c.mapStacks()
+	c.mapVmemmap()
+	return c
+}
+
+// mapStacks resolves each (vmalloc'd) stack to its physical pages.
+func (c *classifier) mapStacks() {
+	var vm []physMap
+	for _, s := range c.stacks {
+		for va := s.lo; va < s.hi; va += uint64(c.k.Dump.PageSize()) {
+			if pa, err := c.k.Mem.Translate(va); err == nil {
+				vm = append(vm, physMap{va: va, pa: pa &^ uint64(c.k.Dump.PageSize()-1), size: uint64(c.k.Dump.PageSize())})
+			}
+		}
+	}
+	sort.Slice(vm, func(i, j int) bool { return vm[i].pa < vm[j].pa })
+	c.stackPhys = vm
+}
+
+// mapVmemmap finds the physical pages backing the memory map.
+func (c *classifier) mapVmemmap() {
+	vm := c.k.Mem.VmemmapBase()
+	sz, ok := c.k.structPageSize()
+	v, err := c.k.Global("max_pfn")
+	if !ok || vm == 0 || err != nil {
+		return
+	}
+	n, err := v.Uint()
+	if err != nil || n == 0 || n > 1<<36 {
+		return
+	}
+	_ = c.k.Mem.ForEachMapping(vm, vm+n*sz, func(va, pa, size uint64) error {
+		c.vmemmap = append(c.vmemmap, physMap{va, pa, size})
+		return nil
+	})
+	sort.Slice(c.vmemmap, func(i, j int) bool { return c.vmemmap[i].pa < c.vmemmap[j].pa })
+}
+
+func findPhys(ms []physMap, pa uint64) (uint64, bool) {
+	i := sort.Search(len(ms), func(i int) bool { return ms[i].pa+ms[i].size > pa })
+	if i < len(ms) && pa >= ms[i].pa {
+		return ms[i].va + pa - ms[i].pa, true
+	}
+	return 0, false
+}
+
+// vaddr is the address the kernel itself uses for the word.
+func (c *classifier) vaddr(h Hit) uint64 {
+	if c.imgHi != 0 && h.Phys >= c.physLo && h.Phys < c.physLo+(c.imgHi-c.imgLo) {
+		return c.imgLo + h.Phys - c.physLo
+	}
+	if va, ok := findPhys(c.stackPhys, h.Phys); ok {
+		return va
+	}
+	if va, ok := findPhys(c.vmemmap, h.Phys); ok {
+		return va
+	}
+	return h.Addr
+}
+
+// what says what holds the word.
+func (c *classifier) what(h Hit) string {
+	va := c.vaddr(h)
+	switch {
+	case c.imgHi != 0 && va >= c.imgLo && va < c.imgHi:
+		if s, ok := c.k.Symbolize(va); ok {
+			return "symbol " + s
+		}
+		return "kernel image"
+	}
+	if _, ok := findPhys(c.stackPhys, h.Phys); ok {
+		for _, s := range c.stacks {
+			if va >= s.lo && va < s.hi {
+				return fmt.Sprintf("task stack of %#x +%#x", s.task, va-s.lo)
+			}
+		}
+	}
+	if _, ok := findPhys(c.vmemmap, h.Phys); ok {
+		sz, _ := c.k.structPageSize()
+		vm := c.k.Mem.VmemmapBase()
+		return fmt.Sprintf("struct page %#x (pfn %#x) +%#x", va-(va-vm)%sz, (va-vm)/sz, (va-vm)%sz)
+	}
+	if res := c.k.slabResolver(); res != nil {
+		if o, ok := res(h.Addr); ok {
+			state := "allocated"
+			if o.Known && o.Free {
+				state = "free"
+			}
+			return fmt.Sprintf("slab object %#x of %s +%#x (%s)", o.Object, o.Cache, o.Offset, state)
+		}
+	}
+	return "direct map"
+}
