@@ -3,6 +3,7 @@ package vmcore
 import (
 	"encoding/binary"
 	"fmt"
+	"math"
 	"slices"
 )
 
@@ -152,6 +153,9 @@ func newELFMem(m *mapping, loads []pseg, virtual bool, warn func(string, ...any)
 	e := &elfMem{m: m, pageSize: 4096}
 	size := uint64(len(m.data))
 	for _, s := range loads {
+		// p_offset + p_filesz must not wrap, or a read could land on
+		// unrelated file bytes; what lies past the end reads as truncated.
+		s.fileSz = min(s.fileSz, uint64(math.MaxInt64-s.fileOff))
 		if uint64(s.fileOff) > size || s.fileSz > size-uint64(s.fileOff) {
 			warn("%s: PT_LOAD for physical 0x%x-0x%x needs file bytes up to 0x%x, file has 0x%x: truncated", m.path, s.start, s.end, uint64(s.fileOff)+s.fileSz, size)
 		}

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"os/exec"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -271,4 +273,44 @@ func TestRealNotes(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestRealSplit makes a split dump of the capture kernel's /proc/vmcore
+// copy with the host's makedumpfile (--split -c -d 31, two parts) and
+// compares it with the unfiltered ELF.
+func TestRealSplit(t *testing.T) {
+	src := fixture.DumpPath(t, "clean", "proc-vmcore.elf")
+	mdf, err := exec.LookPath("makedumpfile")
+	if err != nil {
+		t.Skip("makedumpfile not installed")
+	}
+	dir := t.TempDir()
+	parts := []string{filepath.Join(dir, "part1"), filepath.Join(dir, "part2")}
+	cmd := exec.Command(mdf, append([]string{"--split", "-c", "-d", "31", src}, parts...)...)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("makedumpfile --split: %v\n%s", err, out)
+	}
+	ref := openT(t, src)
+	refKM := kmem(t, ref)
+	d := openT(t, parts[1], parts[0])
+	if d.Format() != "split kdump" {
+		t.Fatalf("format %q", d.Format())
+	}
+	km := kmem(t, d)
+	same, excluded := 0, 0
+	for _, p := range probes(t, ref, refKM, "clean") {
+		want, got := readProbe(refKM, p), readProbe(km, p)
+		if err := agree(want, got); err != nil {
+			t.Errorf("%s 0x%x: %v", p.kind, p.addr, err)
+		}
+		if got.err == nil {
+			same++
+		} else if errors.Is(got.err, vmcore.ErrExcluded) {
+			excluded++
+		}
+	}
+	if same < 100 || excluded == 0 {
+		t.Errorf("%d identical reads, %d excluded", same, excluded)
+	}
+	t.Logf("%d identical reads, %d excluded", same, excluded)
 }
