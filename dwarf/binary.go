@@ -120,6 +120,7 @@ func debugSections(ef *elfFile) (*debugData, error) {
 	}{
 		{".debug_info", &d.info}, {".debug_abbrev", &d.abbrev}, {".debug_str", &d.str},
 		{".debug_line_str", &d.lineStr}, {".debug_str_offsets", &d.strOff}, {".debug_addr", &d.addr},
+		{".debug_line", &d.line}, {".debug_aranges", &d.aranges},
 	} {
 		b, err := ef.section(s.name)
 		if err != nil {

@@ -131,6 +131,7 @@ func moduleDebug(ef *elfFile, addrs []uint64) (*debugData, error) {
 	}{
 		{".debug_info", &d.info}, {".debug_abbrev", &d.abbrev}, {".debug_str", &d.str},
 		{".debug_line_str", &d.lineStr}, {".debug_str_offsets", &d.strOff}, {".debug_addr", &d.addr},
+		{".debug_line", &d.line}, {".debug_aranges", &d.aranges},
 	} {
 		sec := ef.f.Section(s.name)
 		if sec == nil {

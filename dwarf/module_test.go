@@ -77,6 +77,9 @@ func TestLoadModule(t *testing.T) {
 	if s, ok := b.Symbolize(fn + 3); !ok || s != "kdx_build_state+0x3 [kdxplant]" {
 		t.Errorf("Symbolize = %q %v", s, ok)
 	}
+	if file, line, ok := b.LineFor(fn + 3); !ok || !strings.HasSuffix(file, "state.c") || line <= 0 {
+		t.Errorf("LineFor(kdx_build_state+3) = %s:%d %v", file, line, ok)
+	}
 	// An init function's section was not given: its symbol is dropped.
 	if _, ok := m.Symbol("kdx_init"); ok {
 		t.Error("kdx_init resolved although .init.text is not loaded")

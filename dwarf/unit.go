@@ -13,6 +13,8 @@ import (
 type debugData struct {
 	name                                     string // file, for errors
 	info, abbrev, str, lineStr, strOff, addr []byte
+	line, aranges                            []byte
+	lines                                    lineTables
 	units                                    []unit
 
 	// infoAt, if set, reads .debug_info by pread for the one-pass scan.
