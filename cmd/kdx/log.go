@@ -1,8 +1,10 @@
 package main
 
 import (
+	"flag"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/kdx-dev/kdx/kernel"
 )
@@ -12,33 +14,27 @@ func init() {
 }
 
 func runLog(args []string, stdout, stderr io.Writer) int {
-	fs, df := newFlags("log", "Print the kernel log from the dump.", stderr)
-	tail := fs.Int("tail", 0, "print only the last N records")
-	level := fs.Int("level", 7, "print records of this level or more urgent (0 emerg .. 7 debug)")
-	pos, err := parseArgs(fs, args)
-	if err != nil {
-		return fail(stderr, "log", err)
-	}
-	k, err := openKernel(pos, df)
-	if err != nil {
-		return fail(stderr, "log", err)
-	}
-	defer k.Close()
-	lg, err := k.Log()
-	if err != nil {
-		return fail(stderr, "log", err)
-	}
-	recs := filterLog(lg.Records, *level, *tail)
-	if df.json {
-		return jsonOut(stdout, stderr, "log", struct {
-			Records  []kernel.LogRecord `json:"records"`
-			Problems []string           `json:"problems"`
-		}{recs, nonNil(lg.Problems)})
-	}
-	for _, r := range recs {
-		fmt.Fprintln(stdout, kernel.FormatRecord(r))
-	}
-	return 0
+	var tail, level *int
+	return withKernel("log", "Print the kernel log from the dump.", args, stdout, stderr,
+		func(fs *flag.FlagSet) {
+			tail = fs.Int("tail", 0, "print only the last N records")
+			level = fs.Int("level", 7, "print records of this level or more urgent (0 emerg .. 7 debug)")
+		},
+		func(k *kernel.Kernel, df *dumpFlags) (any, string, error) {
+			lg, err := k.Log()
+			if err != nil {
+				return nil, "", err
+			}
+			recs := filterLog(lg.Records, *level, *tail)
+			var b strings.Builder
+			for _, r := range recs {
+				fmt.Fprintln(&b, kernel.FormatRecord(r))
+			}
+			return struct {
+				Records  []kernel.LogRecord `json:"records"`
+				Problems []string           `json:"problems"`
+			}{recs, nonNil(lg.Problems)}, b.String(), nil
+		})
 }
 
 func filterLog(recs []kernel.LogRecord, level, tail int) []kernel.LogRecord {

@@ -13,25 +13,16 @@ func init() {
 }
 
 func runMod(args []string, stdout, stderr io.Writer) int {
-	fs, df := newFlags("mod", "List loaded modules, their taint and whether their debug info was found.", stderr)
-	pos, err := parseArgs(fs, args)
-	if err != nil {
-		return fail(stderr, "mod", err)
-	}
-	k, err := openKernel(pos, df)
-	if err != nil {
-		return fail(stderr, "mod", err)
-	}
-	defer k.Close()
-	mods, err := k.Modules()
-	if err != nil {
-		return fail(stderr, "mod", err)
-	}
-	if df.json {
-		return jsonOut(stdout, stderr, "mod", modJSON(mods))
-	}
-	printMods(stdout, mods)
-	return 0
+	return withKernel("mod", "List loaded modules, their taint and whether their debug info was found.", args, stdout, stderr, nil,
+		func(k *kernel.Kernel, df *dumpFlags) (any, string, error) {
+			mods, err := k.Modules()
+			if err != nil {
+				return nil, "", err
+			}
+			var b strings.Builder
+			printMods(&b, mods)
+			return modJSON(mods), b.String(), nil
+		})
 }
 
 type modOut struct {

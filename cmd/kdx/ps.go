@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/kdx-dev/kdx/kernel"
 )
@@ -12,25 +13,16 @@ func init() {
 }
 
 func runPs(args []string, stdout, stderr io.Writer) int {
-	fs, df := newFlags("ps", "List every task (init_task.tasks, thread groups, per-CPU idle tasks).", stderr)
-	pos, err := parseArgs(fs, args)
-	if err != nil {
-		return fail(stderr, "ps", err)
-	}
-	k, err := openKernel(pos, df)
-	if err != nil {
-		return fail(stderr, "ps", err)
-	}
-	defer k.Close()
-	tl, err := k.Tasks()
-	if err != nil {
-		return fail(stderr, "ps", err)
-	}
-	if df.json {
-		return jsonOut(stdout, stderr, "ps", psJSON(tl))
-	}
-	printPs(stdout, tl)
-	return 0
+	return withKernel("ps", "List every task (init_task.tasks, thread groups, per-CPU idle tasks).", args, stdout, stderr, nil,
+		func(k *kernel.Kernel, df *dumpFlags) (any, string, error) {
+			tl, err := k.Tasks()
+			if err != nil {
+				return nil, "", err
+			}
+			var b strings.Builder
+			printPs(&b, tl)
+			return psJSON(tl), b.String(), nil
+		})
 }
 
 type psTask struct {
@@ -47,9 +39,7 @@ func psJSON(tl *kernel.TaskList) any {
 	for _, t := range tl.Tasks {
 		out.Tasks = append(out.Tasks, psTask{Task: t, Addr: hexAddr(t.Addr), Stack: hexAddr(t.Stack)})
 	}
-	if out.Problems == nil {
-		out.Problems = []string{}
-	}
+	out.Problems = nonNil(out.Problems)
 	return out
 }
 

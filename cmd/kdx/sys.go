@@ -14,25 +14,16 @@ func init() {
 }
 
 func runSys(args []string, stdout, stderr io.Writer) int {
-	fs, df := newFlags("sys", "Print what the dump says about the system and the crash.", stderr)
-	pos, err := parseArgs(fs, args)
-	if err != nil {
-		return fail(stderr, "sys", err)
-	}
-	k, err := openKernel(pos, df)
-	if err != nil {
-		return fail(stderr, "sys", err)
-	}
-	defer k.Close()
-	s, err := k.Sys()
-	if err != nil {
-		return fail(stderr, "sys", err)
-	}
-	if df.json {
-		return jsonOut(stdout, stderr, "sys", s)
-	}
-	printSys(stdout, s)
-	return 0
+	return withKernel("sys", "Print what the dump says about the system and the crash.", args, stdout, stderr, nil,
+		func(k *kernel.Kernel, df *dumpFlags) (any, string, error) {
+			s, err := k.Sys()
+			if err != nil {
+				return nil, "", err
+			}
+			var b strings.Builder
+			printSys(&b, s)
+			return s, b.String(), nil
+		})
 }
 
 func printSys(w io.Writer, s *kernel.Sys) {
