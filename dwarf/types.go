@@ -207,3 +207,31 @@ func (tc *typeCache) variableType(off uint64) (godwarf.Type, error) {
 	}
 	return nil, fmt.Errorf(".debug_info+%#x: variable without a type", off)
 }
+
+// Sizeof is the byte size of a named type.
+func (b *Binary) Sizeof(typeName string) (int64, error) {
+	t, err := b.Type(typeName)
+	if err != nil {
+		return 0, err
+	}
+	return sizeOf(t), nil
+}
+
+// EnumValue returns the value of an enumerator of a named enum type:
+// EnumValue("enum pageflags", "PG_slab").
+func (b *Binary) EnumValue(enumType, enumerator string) (int64, error) {
+	t, err := b.Type(enumType)
+	if err != nil {
+		return 0, err
+	}
+	et, ok := resolve(t).(*godwarf.EnumType)
+	if !ok {
+		return 0, fmt.Errorf("%s is not an enum", enumType)
+	}
+	for _, v := range et.Val {
+		if v.Name == enumerator {
+			return v.Val, nil
+		}
+	}
+	return 0, fmt.Errorf("enumerator %s: %w in %s", enumerator, ErrNotFound, enumType)
+}
