@@ -74,34 +74,44 @@ func gatherSlab(in *Input, opt Options) {
 // and who references it.
 func detail(k *kernel.Kernel, f kernel.Finding, opt Options) FindingDetail {
 	d := FindingDetail{Finding: f}
-	base, n := f.Addr&^7-32, 16
-	if f.Object != 0 && f.Object <= f.Addr && f.Addr-f.Object < 4096 {
-		base, n = f.Object, int((f.Addr-f.Object)/8)+8
-	}
-	d.HexBase = base
-	for i := 0; i < min(n, maxHexWords); i++ {
-		w, err := k.ReadU64(base + uint64(i)*8)
-		d.Words, d.WordOK = append(d.Words, w), append(d.WordOK, err == nil)
-	}
+	obj := f.Object
 	if opt.TypeOf != nil {
-		if typ, obj, what, ok := opt.TypeOf(f.Addr); ok {
+		if typ, o, what, ok := opt.TypeOf(f.Addr); ok {
 			d.What = what
+			if obj == 0 {
+				obj = o
+			}
 			if typ != "" {
 				d.StructType = typ
-				if v, err := k.Object(typ, obj, typ); err == nil {
+				if v, err := k.Object(typ, o, typ); err == nil {
 					d.Struct, _ = dwarf.Format(v, dwarf.FormatOptions{Offsets: true, Symbolize: k.Symbolize})
 				}
 			}
 		}
 	}
+	d.HexBase, d.Words, d.WordOK = evidence(k, f.Addr, obj)
 	if len(d.Refs) == 0 && opt.Refs != nil {
 		target := f.Addr
-		if f.Object != 0 {
-			target = f.Object
+		if obj != 0 {
+			target = obj
 		}
 		if refs, err := opt.Refs(target); err == nil {
 			d.Refs = refs
 		}
 	}
 	return d
+}
+
+// evidence reads the words of the damaged object up to a little past the
+// bad word (or a few words around it when the object is unknown).
+func evidence(k *kernel.Kernel, addr, obj uint64) (base uint64, words []uint64, ok []bool) {
+	base, n := addr&^7-32, 16
+	if obj != 0 && obj <= addr && addr-obj < 4096 {
+		base, n = obj, int((addr-obj)/8)+8
+	}
+	for i := 0; i < min(n, maxHexWords); i++ {
+		w, err := k.ReadU64(base + uint64(i)*8)
+		words, ok = append(words, w), append(ok, err == nil)
+	}
+	return base, words, ok
 }

@@ -68,7 +68,9 @@ func (b *KernelBackend) Whatis(addr uint64) (Whatis, error) {
 		} else if so.Free {
 			state = "FREE"
 		}
-		out.Desc = append(out.Desc, fmt.Sprintf("slab object %#x of %s (+%#x, %s), slab %#x", so.Object, kernel.Sanitize(so.Cache, false), so.Offset, state, so.Slab))
+		if w.Kind != "slab" {
+			out.Desc = append(out.Desc, fmt.Sprintf("slab object %#x of %s (+%#x, %s), slab %#x", so.Object, kernel.Sanitize(so.Cache, false), so.Offset, state, so.Slab))
+		}
 		if typ := b.cacheType(so.Cache); typ != "" {
 			out.Type, out.Obj = typ, so.Object
 		}

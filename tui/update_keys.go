@@ -9,6 +9,9 @@ import (
 )
 
 func (m Model) key(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
+	if msg.Type == tea.KeyRunes && len(msg.Runes) > 1 && !msg.Paste {
+		return m.keys(msg.Runes)
+	}
 	if m.state != rootReady {
 		if key.Matches(msg, keys.Quit) || msg.String() == "esc" {
 			return m, tea.Quit
@@ -45,6 +48,19 @@ func (m Model) key(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 		return m.pageKey(p, msg)
 	}
 	return m, nil
+}
+
+// keys handles runes that arrived in one read (typed ahead over a slow
+// link, or sent by tmux) one key at a time, as the user typed them.
+func (m Model) keys(runes []rune) (tea.Model, tea.Cmd) {
+	var cmds []tea.Cmd
+	var tm tea.Model = m
+	for _, r := range runes {
+		var c tea.Cmd
+		tm, c = tm.(Model).key(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune{r}})
+		cmds = append(cmds, c)
+	}
+	return tm, tea.Batch(cmds...)
 }
 
 // pageKey handles the keys that act on the shown page.

@@ -98,6 +98,13 @@ func (m *Model) isBad(l *line) bool {
 			return true
 		}
 	}
+	if l.span[1] > l.span[0] && len(m.bad) < 4096 {
+		for a := range m.bad {
+			if a >= l.span[0] && a < l.span[1] {
+				return true
+			}
+		}
+	}
 	for i := range l.addrSpans() {
 		if a, ok := l.addrAt(i); ok && m.bad[a] {
 			return true

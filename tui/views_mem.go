@@ -38,12 +38,23 @@ func renderStruct(p *page, m *Model) []line {
 // corrupted member is highlighted where it is printed.
 func structLines(text string, base uint64) []line {
 	out := textLines(text)
+	last := -1 // the previous member line, whose span ends here
 	for i := range out {
-		if sm := offRe.FindStringSubmatch(out[i].text); sm != nil {
-			if off, err := strconv.ParseUint(strings.TrimPrefix(sm[1], "0x"), pickBase(sm[1]), 64); err == nil {
-				out[i].words = []uint64{(base + off) &^ 7}
-			}
+		sm := offRe.FindStringSubmatch(out[i].text)
+		if sm == nil {
+			continue
 		}
+		off, err := strconv.ParseUint(strings.TrimPrefix(sm[1], "0x"), pickBase(sm[1]), 64)
+		if err != nil {
+			continue
+		}
+		a := base + off
+		out[i].words = []uint64{a &^ 7}
+		if last >= 0 && a > out[last].span[0] {
+			out[last].span[1] = a
+		}
+		out[i].span = [2]uint64{a, a}
+		last = i
 	}
 	return out
 }

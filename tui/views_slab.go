@@ -164,6 +164,12 @@ type findingData struct {
 func findingLoader(f kernel.Finding) func(ctx context.Context, b Backend, c Command) (any, error) {
 	return func(ctx context.Context, b Backend, c Command) (any, error) {
 		d := &findingData{f: f}
+		if w, err := loadWhatis(ctx, b, Command{Name: "whatis", Addr: f.Addr, HasAddr: true}); err == nil {
+			d.what = w.(*whatisData)
+			if f.Object == 0 && d.what.w.Obj != 0 {
+				f.Object = d.what.w.Obj
+			}
+		}
 		base, n := f.Addr&^7-32, 16
 		if f.Object != 0 && f.Object <= f.Addr && f.Addr-f.Object < 4096 {
 			base, n = f.Object, int((f.Addr-f.Object)/8)+8
@@ -171,9 +177,6 @@ func findingLoader(f kernel.Finding) func(ctx context.Context, b Backend, c Comm
 		var err error
 		if d.hex, err = readWords(ctx, b, base, min(n, 512)); err != nil {
 			return nil, err
-		}
-		if w, err := loadWhatis(ctx, b, Command{Name: "whatis", Addr: f.Addr, HasAddr: true}); err == nil {
-			d.what = w.(*whatisData)
 		}
 		d.refs = append(d.refs, f.Refs...)
 		target := f.Addr
