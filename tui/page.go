@@ -10,12 +10,12 @@ import (
 // View adds the gutter, the cursor, the selection and the highlights.
 type line struct {
 	text   string
-	action string   // command Enter runs, "" for none
-	words  []uint64 // addresses of the words this line shows (rd, struct)
+	action string    // command Enter runs, "" for none
+	words  []uint64  // addresses of the words this line shows (rd, struct)
 	span   [2]uint64 // [lo, hi): the bytes a struct member line covers
-	level  int      // log level, -1 when not a log line
-	bad    bool     // the renderer already knows it shows damage
-	spans  [][2]int // address tokens in text; computed once
+	level  int       // log level, -1 when not a log line
+	bad    bool      // the renderer already knows it shows damage
+	spans  [][2]int  // address tokens in text; computed once
 	spun   bool
 }
 
