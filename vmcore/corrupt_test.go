@@ -16,6 +16,9 @@ import (
 // time. Truncations are zero-copy views of the mapped file; flips work on
 // a copy of the leading 256 KiB (headers, notes, bitmaps, first tables).
 func TestRealCorruption(t *testing.T) {
+	if testing.Short() {
+		t.Skip("slow: reads across whole real dumps")
+	}
 	_, file, _, _ := runtime.Caller(0)
 	dir := filepath.Join(filepath.Dir(file), "..", "testdata", "dumps", "clean")
 	found := 0

@@ -6,11 +6,11 @@ import (
 	"fmt"
 	"math/bits"
 	"strings"
+	"time"
 )
 
 // kdump-compressed layout (makedumpfile IMPLEMENTATION, diskdump_mod.h).
 const (
-	khSignature    = 0
 	khVersion      = 8
 	khRelease      = 12 + 2*65 // utsname.release
 	khTimestamp    = 408
@@ -84,6 +84,7 @@ type KdumpFile struct {
 	physBase  uint64
 	dumpLevel int32
 	release   string
+	timestamp time.Time
 	nrCPUs    int32
 	present   []byte // first bitmap: RAM
 	dumped    []byte // second bitmap: stored pages
@@ -137,6 +138,7 @@ func (k *KdumpFile) parseMain(h []byte) error {
 	k.diskdump = string(h[:8]) == "DISKDUMP"
 	k.version = int32(le.Uint32(h[khVersion:]))
 	k.release = cstring(h[khRelease : khRelease+65])
+	k.timestamp = time.Unix(int64(le.Uint64(h[khTimestamp:])), int64(le.Uint64(h[khTimestamp+8:])%1e6)*1e3).UTC()
 	k.status = le.Uint32(h[khStatus:])
 	bs := int64(int32(le.Uint32(h[khBlockSize:])))
 	if bs < 512 || bs > maxBlockSize || bs&(bs-1) != 0 {
@@ -339,6 +341,9 @@ func (k *KdumpFile) HeaderVersion() int { return int(k.version) }
 
 // Release is utsname.release from the main header.
 func (k *KdumpFile) Release() string { return k.release }
+
+// Timestamp is the main header's timestamp (when the dump was written).
+func (k *KdumpFile) Timestamp() time.Time { return k.timestamp }
 
 // NumPages is the number of page descriptors (pages marked dumped).
 func (k *KdumpFile) NumPages() uint64 { return k.nDesc }

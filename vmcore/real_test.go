@@ -195,6 +195,9 @@ func agree(want, got result) error {
 // one: they are taken at different moments of the running guest, so only
 // the kernel text must be identical; most other memory is too.
 func TestRealQEMUMoments(t *testing.T) {
+	if testing.Short() {
+		t.Skip("slow: reads across whole real dumps")
+	}
 	fixture.Dumps(t)
 	for _, sc := range fixture.Scenarios {
 		fs := present(sc, append([]string{"kdump-zlib"}, liveMoments...)...)
