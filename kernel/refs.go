@@ -24,12 +24,19 @@ func (k *Kernel) Refs(ctx context.Context, t RefTarget, opt SearchOptions) ([]Re
 	if err != nil {
 		return nil, err
 	}
+	return k.Classify(hits), nil
+}
+
+// Classify names what holds each hit of a search, as a Ref whose Addr is
+// the address the kernel uses for the word (kernel image, stack, memory
+// map or direct map).
+func (k *Kernel) Classify(hits []Hit) []Ref {
 	c := k.newClassifier()
 	refs := make([]Ref, 0, len(hits))
 	for _, h := range hits {
 		refs = append(refs, Ref{Addr: c.vaddr(h), Value: h.Value, What: c.what(h)})
 	}
-	return refs, nil
+	return refs
 }
 
 // refRanges turns a target into the address ranges pointers may hold.
@@ -70,9 +77,9 @@ func (k *Kernel) structPageSize() (uint64, bool) {
 	return uint64(t.Size()), true
 }
 
-// RefsTo attaches to each finding the words that point into the page of
-// its bad word (and that page's struct page), in one memory scan for all
-// of them. At most perFinding refs are kept for each.
+// RefsTo attaches to each finding the words elsewhere that point into the
+// page of its bad word (and that page's struct page), in one memory scan
+// for all of them. At most perFinding refs are kept for each.
 func (k *Kernel) RefsTo(ctx context.Context, fs []Finding, perFinding int, opt SearchOptions) error {
 	if len(fs) == 0 {
 		return nil
@@ -90,7 +97,9 @@ func (k *Kernel) RefsTo(ctx context.Context, fs []Finding, perFinding int, opt S
 	c := k.newClassifier()
 	for _, h := range hits {
 		for i := range fs {
-			if len(fs[i].Refs) >= perFinding || !inRanges(owners[i], h.Value) {
+			// Words inside the damaged page itself are its own links, not
+			// who else points at it.
+			if len(fs[i].Refs) >= perFinding || !inRanges(owners[i], h.Value) || inRanges(owners[i], h.Addr) {
 				continue
 			}
 			fs[i].Refs = append(fs[i].Refs, Ref{Addr: c.vaddr(h), Value: h.Value, What: c.what(h)})
@@ -209,12 +218,13 @@ func (c *classifier) vaddr(h Hit) uint64 {
 // what says what holds the word.
 func (c *classifier) what(h Hit) string {
 	va := c.vaddr(h)
-	switch {
-	case c.imgHi != 0 && va >= c.imgLo && va < c.imgHi:
-		if s, ok := c.k.Symbolize(va); ok {
-			return "symbol " + s
+	inImage := c.imgHi != 0 && va >= c.imgLo && va < c.imgHi
+	if inImage {
+		// Only a word inside a symbol's extent belongs to it: init memory
+		// freed after boot is reused as ordinary pages.
+		if sym, off, ok := c.k.Bin.Lookup(va); ok && (off < sym.Size || sym.Size == 0 && off < 64) {
+			return "symbol " + sym.String(off)
 		}
-		return "kernel image"
 	}
 	if _, ok := findPhys(c.stackPhys, h.Phys); ok {
 		for _, s := range c.stacks {
@@ -236,6 +246,9 @@ func (c *classifier) what(h Hit) string {
 			}
 			return fmt.Sprintf("slab object %#x of %s +%#x (%s)", o.Object, o.Cache, o.Offset, state)
 		}
+	}
+	if inImage {
+		return "kernel image, outside any symbol (freed init memory?)"
 	}
 	return "direct map"
 }

@@ -320,9 +320,11 @@ func (s *SLUB) scanOutliers(c *Cache, cv *cacheVotes, offs []int, j slabJob, sc 
 	v.data = sc.data[:slabBytes]
 	mark := sc.mark[:objects]
 	clear(mark)
-	v.walkFreelist(r.freelist, 0, mark, 1, l.hardened, s.swab)
-	if j.loc == cpuSlab {
-		v.walkFreelist(j.cpu.freelist, 0, mark, 2, l.hardened, s.swab)
+	if !v.walkFreelist(r.freelist, 0, mark, 1, l.hardened, s.swab).complete {
+		return nil
+	}
+	if j.loc == cpuSlab && !v.walkFreelist(j.cpu.freelist, 0, mark, 2, l.hardened, s.swab).complete {
+		return nil
 	}
 	out := make([][]outlier, len(offs))
 	for i := uint64(0); i < objects; i++ {

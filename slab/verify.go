@@ -73,12 +73,16 @@ func (s *SLUB) verifySlab(j slabJob, r *slabRec, sc *scratch, withData bool) sla
 		bad(kernel.KindFreeCountMismatch, fmt.Sprintf("%d free objects (objects %d - inuse %d)", objects-inuse, objects, inuse),
 			fmt.Sprintf("%d on the freelist", w.count), sl+l.counters)
 	}
+	known := w.complete
 	if j.loc == cpuSlab && j.cpu.freelist != 0 {
 		cw := v.walkFreelist(j.cpu.freelist, j.cpu.headAt, mark, 2, l.hardened, s.swab)
 		out.cpuFree = cw.count
 		s.freelistFindings(cw, &v, bad, fmt.Sprintf("cpu %d freelist", j.cpu.cpu))
+		known = known && cw.complete
 	}
-	if withData && v.data != nil {
+	// Only a slab whose freelists were walked to the end says which of its
+	// objects are allocated; the outlier scan must not read free ones.
+	if withData && v.data != nil && known {
 		s.collectSuspect(j.c, &v, mark)
 	}
 	return out
