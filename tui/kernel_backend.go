@@ -42,6 +42,7 @@ func (b *KernelBackend) Symbolize(addr uint64) (string, bool) { return b.K.Symbo
 
 // Struct prints typ at addr with member offsets and symbolized pointers.
 func (b *KernelBackend) Struct(typ string, addr uint64) (string, error) {
+	b.K.Modules() // module types (struct kdx_obj) come with the modules' DWARF
 	v, err := b.K.Object(typ, addr, fmt.Sprintf("(%s *)%#x", typ, addr))
 	if err != nil {
 		return "", err
@@ -97,6 +98,7 @@ func (b *KernelBackend) cacheType(cache string) string {
 
 // ListStepper starts a kernel.ListWalker on the command's head.
 func (b *KernelBackend) ListStepper(c Command) (ListStepper, error) {
+	b.K.Modules() // loads the modules' symbols and types: heads live there too
 	head, err := b.K.ListHead(c.Arg)
 	if err != nil {
 		return nil, err

@@ -11,7 +11,7 @@ type keyMap struct {
 	Back, Forward, Cancel               key.Binding
 	Command, Search, NextMatch, Filter  key.Binding
 	Level, Mark, Help, Quit             key.Binding
-	ListNext, ListPrev, Check           key.Binding
+	ListNext, ListPrev, ListRun, Check  key.Binding
 	Summary, Log, Ps, Bt, Mod, Kmem     key.Binding
 	Findings, Bookmarks                 key.Binding
 }
@@ -46,6 +46,7 @@ var keys = keyMap{
 	Quit:      kb([]string{"q", "ctrl+c"}, "q", "quit"),
 	ListNext:  kb([]string{"]"}, "]", "list: next entry"),
 	ListPrev:  kb([]string{"["}, "[", "list: previous entry"),
+	ListRun:   kb([]string{"}"}, "}", "list: walk on to the next problem"),
 	Check:     kb([]string{"c"}, "c", "check this cache (all caches elsewhere)"),
 	Summary:   kb([]string{"1"}, "1", "summary"),
 	Log:       kb([]string{"2"}, "2", "log"),
@@ -84,7 +85,7 @@ func helpGroups(view string) [][]key.Binding {
 	case "log":
 		own = append(own, k.Level)
 	case "list":
-		own = append(own, k.ListNext, k.ListPrev)
+		own = append(own, k.ListNext, k.ListPrev, k.ListRun)
 	}
 	if view == "kmem -s" || view == "kmem -S" || view == "slab" || view == "findings" {
 		own = append(own, k.Check)

@@ -100,6 +100,8 @@ func (m Model) pageKey(p *page, msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 		m.scrollTo(p)
 	case key.Matches(msg, keys.ListNext) && p.walk != nil:
 		return m, m.step(p, 1)
+	case key.Matches(msg, keys.ListRun) && p.walk != nil:
+		return m, m.stepRun(p, 1, true)
 	case key.Matches(msg, keys.ListPrev) && p.walk != nil:
 		return m, m.step(p, -1)
 	case key.Matches(msg, keys.Check):

@@ -29,7 +29,7 @@ type walkState struct {
 // walkMsg is one step's result.
 type walkMsg struct {
 	page, seq int
-	entry     *kernel.ListEntry // a new entry reached, nil when stepping back
+	entries   []kernel.ListEntry // new entries reached, none when stepping back
 	text      string
 	ended     bool
 	findings  []kernel.Finding
@@ -51,7 +51,11 @@ func (m *Model) startWalk(p *page) tea.Cmd {
 
 // step moves the walk forward (reading the next link when it is new) or
 // back through the entries already reached.
-func (m *Model) step(p *page, d int) tea.Cmd {
+func (m *Model) step(p *page, d int) tea.Cmd { return m.stepRun(p, d, false) }
+
+// stepRun steps once, or with run walks on until the walk finds a
+// problem or ends.
+func (m *Model) stepRun(p *page, d int, run bool) tea.Cmd {
 	w := p.walk
 	if w.busy {
 		m.status = "reading…"
@@ -62,9 +66,9 @@ func (m *Model) step(p *page, d int) tea.Cmd {
 	case to < 0:
 		m.status = "at the first entry"
 		return nil
-	case to < len(w.entries):
+	case to < len(w.entries) && !run:
 		w.pos = to
-		return m.entryCmd(p, nil)
+		return m.entryCmd(p, nil, false)
 	case w.ended:
 		m.status = "end of the list"
 		return nil
@@ -72,12 +76,12 @@ func (m *Model) step(p *page, d int) tea.Cmd {
 		m.status = "walk too long to remember"
 		return nil
 	}
-	return m.entryCmd(p, w.st)
+	return m.entryCmd(p, w.st, run)
 }
 
-// entryCmd reads the next entry (when st is set) and the current entry's
-// object, in a tea.Cmd.
-func (m *Model) entryCmd(p *page, st ListStepper) tea.Cmd {
+// entryCmd reads the next entry (when st is set; with run, every entry
+// up to the next finding) and the current entry's object, in a tea.Cmd.
+func (m *Model) entryCmd(p *page, st ListStepper, run bool) tea.Cmd {
 	w, b, id := p.walk, m.b, p.id
 	w.seq++
 	w.busy = true
@@ -85,16 +89,22 @@ func (m *Model) entryCmd(p *page, st ListStepper) tea.Cmd {
 	if w.pos >= 0 {
 		cur = w.entries[w.pos]
 	}
-	typ := w.cmd.Type
+	typ, room, known := w.cmd.Type, maxWalkEntries-len(w.entries), len(w.found)
 	return func() tea.Msg {
 		msg := walkMsg{page: id, seq: seq}
-		if st != nil {
+		for st != nil && len(msg.entries) < room {
 			e, ok := st.Next()
 			msg.ended, msg.findings = !ok || st.Done(), st.Findings()
 			if !ok {
-				return msg
+				break
 			}
-			msg.entry, cur = &e, e
+			msg.entries, cur = append(msg.entries, e), e
+			if !run || msg.ended || len(msg.findings) > known {
+				break
+			}
+		}
+		if st != nil && len(msg.entries) == 0 {
+			return msg
 		}
 		msg.text = entryText(b, typ, cur)
 		return msg
@@ -125,8 +135,8 @@ func (m Model) walked(msg walkMsg) (tea.Model, tea.Cmd) {
 	}
 	w := p.walk
 	w.busy = false
-	if msg.entry != nil {
-		w.entries = append(w.entries, *msg.entry)
+	if len(msg.entries) > 0 {
+		w.entries = append(w.entries, msg.entries...)
 		w.pos = len(w.entries) - 1
 	}
 	w.ended = w.ended || msg.ended
@@ -136,10 +146,10 @@ func (m Model) walked(msg walkMsg) (tea.Model, tea.Cmd) {
 		}
 		w.found = msg.findings
 	}
-	if msg.entry != nil || msg.text != "" {
+	if len(msg.entries) > 0 || msg.text != "" {
 		w.text = msg.text
 	}
-	if msg.ended && msg.entry == nil {
+	if msg.ended && len(msg.entries) == 0 {
 		m.status = "end of the list"
 	}
 	p.version, p.cursor, p.top = -1, 0, 0
@@ -160,7 +170,7 @@ func renderList(p *page, m *Model) []line {
 			state += ", NOT complete"
 		}
 	}
-	out := []line{plain("list %s: %s  (] next, [ back)", p.cmd.String(), state)}
+	out := []line{plain("%s: %s  (] next, [ back, } to the next problem)", p.cmd.String(), state)}
 	if w.pos < 0 {
 		return append(out, plain("reading the first entry…"))
 	}
