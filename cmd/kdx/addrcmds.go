@@ -10,6 +10,7 @@ import (
 
 	"github.com/kdx-dev/kdx/dwarf"
 	"github.com/kdx-dev/kdx/kernel"
+	"github.com/kdx-dev/kdx/slab"
 )
 
 func init() {
@@ -67,6 +68,11 @@ func runWhatis(args []string, stdout, stderr io.Writer) int {
 			a, err := parseAddr(k, *addr)
 			if err != nil {
 				return nil, "", err
+			}
+			// Registers the slab resolver, so slab objects are named with
+			// their allocation state; whatis still answers without it.
+			if _, err := slab.For(k); err != nil {
+				fmt.Fprintf(stderr, "kdx whatis: warning: slab caches unreadable: %v\n", err)
 			}
 			w := k.Whatis(a)
 			return whatisJSON(w), fmt.Sprintf("%016x: %s\n", w.Addr, w.Desc), nil
