@@ -125,8 +125,13 @@ func (d *Dump) finish() {
 	if d.info == nil {
 		d.warn("no VMCOREINFO in the dump: the kernel offset (KASLR) must come from --kaslr-offset or be derived")
 	}
-	if !d.hasPB && d.info != nil {
+	// VMCOREINFO is written by the crashed kernel itself; QEMU's kdump
+	// sub-header phys_base is a guess (garbage on the fixture dumps).
+	if d.info != nil {
 		if n, ok := d.info.Number("phys_base"); ok {
+			if d.hasPB && d.physBase != uint64(n) {
+				d.warn("sub-header phys_base 0x%x differs from VMCOREINFO NUMBER(phys_base) 0x%x; using VMCOREINFO", d.physBase, uint64(n))
+			}
 			d.physBase, d.hasPB = uint64(n), true
 		}
 	}

@@ -317,3 +317,16 @@ func TestRealSplit(t *testing.T) {
 	}
 	t.Logf("%d identical reads, %d excluded", same, excluded)
 }
+
+// TestRealPhysBase: every dump of a scenario reports the same phys_base
+// (VMCOREINFO wins over QEMU's bogus kdump sub-header value).
+func TestRealPhysBase(t *testing.T) {
+	for _, fd := range fixture.Dumps(t) {
+		d := openT(t, fd.Path)
+		n, ok := d.VMCoreInfo().Number("phys_base")
+		pb, pbok := d.PhysBase()
+		if !ok || !pbok || pb != uint64(n) {
+			t.Errorf("%s/%s: PhysBase 0x%x, %v; VMCOREINFO 0x%x, %v", fd.Scenario, fd.Format, pb, pbok, n, ok)
+		}
+	}
+}
