@@ -18,6 +18,10 @@ type abbrev struct {
 	// fixed size for this unit's address and offset sizes, or -1. The
 	// scanner skips such DIEs with one addition.
 	fixed int
+	// named: the DIE has DW_AT_name or DW_AT_specification; located: it
+	// has DW_AT_location. The scanner skips DIEs it could not index
+	// (anonymous types, extern declarations) without decoding them.
+	named, located bool
 }
 
 // abbrevTable maps abbreviation codes to declarations. Compilers number
@@ -122,6 +126,14 @@ func (t *abbrevTable) parse(sec []byte, u *unit) error {
 		d := &t.decls[i]
 		d.a.attrs = t.specs[d.start:d.end:d.end]
 		d.a.fixed = fixedSize(d.a.attrs, u)
+		for _, s := range d.a.attrs {
+			switch s.attr {
+			case atName, atSpecification:
+				d.a.named = true
+			case atLocation:
+				d.a.located = true
+			}
+		}
 		t.put(d.code, &d.a)
 	}
 	return nil

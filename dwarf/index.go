@@ -3,6 +3,7 @@ package dwarf
 import (
 	"bytes"
 	"cmp"
+	"encoding/binary"
 	"slices"
 	"sort"
 )
@@ -64,29 +65,40 @@ func mergeIndex(parts [][]rec) *index {
 	for _, p := range parts {
 		n += len(p)
 	}
-	all := make([]rec, 0, n)
-	for _, p := range parts {
-		all = append(all, p...)
+	// Sort by a key of the kind and the name's first 7 bytes, then the
+	// name, then preference: the key settles most comparisons cheaply.
+	type keyed struct {
+		key uint64
+		r   *rec
 	}
-	slices.SortFunc(all, func(a, b rec) int {
-		if c := cmp.Compare(a.kind, b.kind); c != 0 {
+	all := make([]keyed, 0, n)
+	for _, p := range parts {
+		for i := range p {
+			var b [8]byte
+			b[0] = p[i].kind
+			copy(b[1:], p[i].name)
+			all = append(all, keyed{binary.BigEndian.Uint64(b[:]), &p[i]})
+		}
+	}
+	slices.SortFunc(all, func(a, b keyed) int {
+		if c := cmp.Compare(a.key, b.key); c != 0 {
 			return c
 		}
-		if c := bytes.Compare(a.name, b.name); c != 0 {
+		if c := bytes.Compare(a.r.name, b.r.name); c != 0 {
 			return c
 		}
-		if better(a, b) {
+		if better(*a.r, *b.r) {
 			return -1
 		}
-		if better(b, a) {
+		if better(*b.r, *a.r) {
 			return 1
 		}
 		return 0
 	})
 	ix := &index{}
 	for i := range all {
-		r := &all[i]
-		if i > 0 && all[i-1].kind == r.kind && bytes.Equal(all[i-1].name, r.name) {
+		r := all[i].r
+		if i > 0 && all[i-1].r.kind == r.kind && bytes.Equal(all[i-1].r.name, r.name) {
 			continue
 		}
 		e := ientry{nameOff: uint32(len(ix.names)), nameLen: uint32(len(r.name)), kind: r.kind, die: r.die, addr: r.addr}

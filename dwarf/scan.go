@@ -199,6 +199,9 @@ func (s *scanner) unit(u *unit, ub []byte) error {
 // type or a variable with an address, then moves c past its subtree.
 func (s *scanner) die(c *cursor, u *unit, a *abbrev, off uint64) error {
 	kind := tagKind(a.tag)
+	if !a.named || kind == kindVar && !a.located {
+		kind = 0 // nothing to index: skip it like any other DIE
+	}
 	sibling := uint64(0)
 	if kind == 0 {
 		if !a.children {
