@@ -90,12 +90,32 @@ func (k *Kernel) ListHead(spec string) (uint64, error) {
 	if a, ok := k.Bin.Symbol(spec); ok {
 		return a, nil
 	}
-	for _, m := range k.Bin.Modules() {
-		if a, ok := m.Symbol(spec); ok {
-			return a, nil
-		}
+	if a, ok := k.moduleSymbol(spec); ok {
+		return a, nil
 	}
 	return 0, fmt.Errorf("list head %q: no such symbol, and not a hex address", spec)
+}
+
+// moduleSymbol finds a loaded module's symbol by name: in the module
+// debug info loaded by Modules, else in the modules' in-memory kallsyms.
+func (k *Kernel) moduleSymbol(name string) (uint64, bool) {
+	mods, err := k.Modules()
+	for _, m := range k.Bin.Modules() {
+		if a, ok := m.Symbol(name); ok {
+			return a, true
+		}
+	}
+	if err != nil {
+		return 0, false
+	}
+	for i := range mods {
+		for _, s := range k.kallsymsOf(&mods[i]) {
+			if s.Name == name {
+				return s.Addr, true
+			}
+		}
+	}
+	return 0, false
 }
 
 // WalkList walks a whole list from head, validating every link.
