@@ -1,0 +1,250 @@
+#!/usr/bin/python3
+"""kdx side by side with crash(8) and drgn on the fixture dumps.
+
+Runs each task with each tool on the same dump file, interleaved, several
+runs each, and prints a Markdown table of min/median wall time and peak RSS
+with kdx's ratio to each tool and the issue's targets. Writes
+OUT/results.json (every run), OUT/table.md, raw outputs under OUT/raw/, and
+with --doc replaces the generated part of docs/benchmarks.md.
+
+usage: scripts/bench/bench.py [--quick] [--doc docs/benchmarks.md] [--gobench]
+       (after `make fixtures build` and scripts/bench/bigdump.py)
+"""
+import argparse
+import datetime
+import json
+import os
+import platform
+import subprocess
+import sys
+import time
+
+import dumpinfo
+import measure
+import report
+import tools
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.abspath(os.path.join(HERE, "..", ".."))
+PYTHON = "/usr/bin/python3"  # the interpreter drgn 0.0.22 is installed for
+BEGIN, END = "<!-- bench:begin -->", "<!-- bench:end -->"
+
+# The dump sets: the 1 GiB leak fixture (300,000 kmalloc-256 objects) and the
+# 4 GiB guest with memory in use (scripts/bench/bigdump.py). Both use the
+# capture kernel's /proc/vmcore copy: the one ELF all three tools open.
+SETS = [
+    {"name": "1 GiB", "scenario": "leak", "format": "proc-vmcore.elf",
+     "desc": "1 GiB guest, leak scenario, capture kernel's /proc/vmcore (ELF)"},
+    {"name": "4 GiB", "scenario": "big", "format": "proc-vmcore.elf", "listdir": "/bench/f",
+     "desc": "4 GiB guest with ~1.1 GiB in use (leak scenario + 100k tmpfs files), "
+             "capture kernel's /proc/vmcore (ELF)"},
+    {"name": "1 GiB kdump", "scenario": "leak", "format": "kdump-c31",
+     "tasks": ["open-cold", "open-warm", "slabinfo"],
+     "desc": "1 GiB guest, leak scenario, makedumpfile -c -d 31 in the capture kernel "
+             "(kdump-compressed, zlib)"},
+]
+SLOW = {"check-all"}  # one run per tool: minutes each for crash and drgn
+
+
+def sh(argv):
+    try:
+        return subprocess.run(argv, capture_output=True, text=True, timeout=60).stdout.strip()
+    except OSError as e:
+        return f"unavailable ({e})"
+
+
+def machine():
+    cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo")
+                if l.startswith("model name")), platform.processor())
+    mem = next(int(l.split()[1]) for l in open("/proc/meminfo") if l.startswith("MemTotal"))
+    return {"cpu": cpu, "ncpu": os.cpu_count(), "mem_gb": mem / 2**20,
+            "kernel": platform.release()}
+
+
+def versions(cfg):
+    return {"kdx": sh([cfg["kdx"], "version"]).splitlines()[0] if os.path.exists(cfg["kdx"]) else "missing",
+            "crash": (sh(["crash", "--version"]).splitlines() or ["crash ?"])[0].strip(),
+            "drgn": sh([PYTHON, "-c", "import drgn; print(drgn.__version__)"]),
+            "python": sh([PYTHON, "-c", "import platform; print(platform.python_version())"])}
+
+
+def release():
+    for line in open(os.path.join(ROOT, "internal", "fixture", "fixture.go")):
+        if line.startswith("const Release"):
+            return line.split('"')[1]
+    raise SystemExit("internal/fixture/fixture.go: no `const Release`")
+
+
+def params(s, cfg):
+    """Addresses the list task needs, found by drgn once per dump (untimed)."""
+    key = f"{s['scenario']}-{os.path.getsize(s['dump'])}-{int(os.path.getmtime(s['dump']))}"
+    path = os.path.join(cfg["out"], f"params-{key}.json")
+    if not os.path.exists(path):
+        argv = [PYTHON, os.path.join(HERE, "drgn_task.py"), "params", s["dump"], s["vmlinux"],
+                cfg["ko"]] + ([s["listdir"]] if s.get("listdir") else [])
+        res = subprocess.run(argv, capture_output=True, text=True)
+        if res.returncode != 0:
+            raise SystemExit(f"bench: params for {s['dump']}: {res.stderr.strip()[-500:]}")
+        with open(path, "w") as f:
+            f.write(res.stdout)
+    with open(path) as f:
+        return json.load(f)
+
+
+def dump_set(spec, cfg):
+    """A set spec resolved against the fixture directory; None if absent."""
+    d = os.path.join(cfg["dumps"], spec["scenario"])
+    dump = os.path.join(d, spec["format"])
+    truth_path = os.path.join(d, "truth.json")
+    if not os.path.exists(dump) or not os.path.exists(truth_path):
+        print(f"bench: {dump}: missing, set {spec['name']!r} skipped", file=sys.stderr)
+        return None
+    truth = json.load(open(truth_path))
+    elf = spec["format"].endswith("elf")
+    s = dict(spec, dump=dump, vmlinux=cfg["vmlinux"], dump_rel=os.path.relpath(dump, ROOT),
+             size_mb=os.path.getsize(dump) / 2**20,
+             mem_bytes=dumpinfo.mem_bytes(dump) if elf else 0,
+             cache=truth.get("leak", {}).get("cache", "kmalloc-256"),
+             value=truth["cache"]["addr"],
+             value_what="address of the kdx_obj struct kmem_cache, found in each of its slabs")
+    s.setdefault("tasks", [t for t, _ in tools.TASKS])
+    if not elf:
+        s["mem_bytes"] = 0
+    s["params"] = params(s, cfg)
+    return s
+
+
+def prepare(tool, task, cfg):
+    """Cold runs start without kdx's index and without the page cache."""
+    if task != "open-cold":
+        return
+    if tool == "kdx":
+        subprocess.run(["rm", "-rf", os.path.join(cfg["cache"], "kdx")], check=True)
+    cfg["dropped"] = measure.drop_page_cache() and cfg["dropped"]
+
+
+def run_row(s, task, cfg, kdx_cmds):
+    row = {"task": task, "timeout": cfg["timeout"], "runs": {t: [] for t in tools.TOOLS},
+           "mem_bytes": s["mem_bytes"]}
+    if not tools.kdx_has(task, kdx_cmds):
+        row["kdx_na"] = "kdx: n/a (command not yet built)"
+    n = {t: (1 if task in SLOW and t != "kdx" else cfg["runs"][t]) for t in tools.TOOLS}
+    stopped = {t: t == "kdx" and "kdx_na" in row for t in tools.TOOLS}
+    raw = os.path.join(cfg["out"], "raw", s["name"].replace(" ", "_"), task)
+    os.makedirs(raw, exist_ok=True)
+    env = dict(os.environ, XDG_CACHE_HOME=cfg["cache"], PYTHONPATH=HERE)
+    for r in range(max(n.values())):
+        k = r % len(tools.TOOLS)
+        for tool in tools.TOOLS[k:] + tools.TOOLS[:k]:
+            if r >= n[tool] or stopped[tool]:
+                continue
+            if time.time() - cfg["t0"] > cfg["budget"]:
+                if not row["runs"][tool]:
+                    row[tool + "_na"] = "skipped: time budget"
+                continue
+            prepare(tool, task, cfg)
+            argv, stdin = tools.argv(tool, task, s, cfg, raw)
+            res = measure.run(argv, os.path.join(raw, f"{tool}-{r}.out"), stdin, env, cfg["timeout"])
+            row["runs"][tool].append(res.as_dict())
+            print(f"bench: {s['name']:>11} {task:9} {tool:5} run {r}: {res.wall:7.2f} s "
+                  f"{res.rss_kb / 1024:6.0f} MB rc {res.rc}{' TIMEOUT' if res.timed_out else ''}",
+                  file=sys.stderr, flush=True)
+            stopped[tool] = res.timed_out
+    for t in tools.TOOLS:
+        row[t] = report.stats(row["runs"][t]) if not row.get(t + "_na") else None
+    return row
+
+
+def gobench(cfg):
+    """go test benchmarks of the hot paths, benchstat-friendly, next to the table."""
+    path = os.path.join(cfg["out"], "gobench.txt")
+    go = "/usr/local/go/bin/go" if os.path.exists("/usr/local/go/bin/go") else "go"
+    with open(path, "w") as f:
+        subprocess.run([go, "test", "-run", "^$", "-bench", ".", "-benchmem",
+                        "-count", str(cfg["gobench_count"]), "./..."],
+                       cwd=ROOT, stdout=f, stderr=subprocess.STDOUT)
+    print(f"bench: go benchmarks in {path} (compare runs with benchstat)", file=sys.stderr)
+
+
+def write_doc(path, text):
+    old = open(path).read() if os.path.exists(path) else ""
+    block = f"{BEGIN}\n{text}\n{END}"
+    if BEGIN in old and END in old:
+        new = old[:old.index(BEGIN)] + block + old[old.index(END) + len(END):]
+    else:
+        new = old + ("\n" if old else "") + block + "\n"
+    with open(path, "w") as f:
+        f.write(new)
+
+
+def parse():
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--dumps", default=os.environ.get("KDX_FIXTURES", os.path.join(ROOT, "testdata", "dumps")))
+    p.add_argument("--out", default=os.path.join(ROOT, "out", "bench"))
+    p.add_argument("--kdx", default=os.path.join(ROOT, "bin", "kdx"))
+    p.add_argument("--runs", type=int, default=3, help="runs per task of kdx and drgn")
+    p.add_argument("--crash-runs", type=int, default=2, help="runs per task of crash (~8 s startup)")
+    p.add_argument("--timeout", type=int, default=120, help="seconds before one run is killed")
+    p.add_argument("--budget", type=int, default=840, help="seconds; later runs are skipped")
+    p.add_argument("--sets", default="", help="comma-separated set names (default: all)")
+    p.add_argument("--tasks", default="", help="comma-separated task ids (default: all)")
+    p.add_argument("--quick", action="store_true", help="one run each, 1 GiB set only")
+    p.add_argument("--doc", default="", help="Markdown file whose generated block to replace")
+    p.add_argument("--gobench", action="store_true", help="then run go test -bench ./...")
+    p.add_argument("--gobench-count", type=int, default=1)
+    return p.parse_args()
+
+
+def config(a):
+    os.makedirs(a.out, exist_ok=True)
+    kdir = os.path.join(a.dumps, "kernel")
+    rel = release()
+    cfg = {"dumps": a.dumps, "out": a.out, "kdx": a.kdx, "here": HERE, "python": PYTHON,
+           "vmlinux": os.path.join(kdir, f"vmlinux-{rel}"), "ko": os.path.join(kdir, "kdxplant.ko"),
+           "cache": os.path.join(a.out, "cache"), "timeout": a.timeout, "budget": a.budget,
+           "runs": {"kdx": a.runs, "crash": a.crash_runs, "drgn": a.runs}, "dropped": True,
+           "gobench_count": a.gobench_count, "t0": time.time()}
+    if a.quick:
+        cfg["runs"] = {"kdx": 1, "crash": 1, "drgn": 1}
+    for need in (cfg["kdx"], cfg["vmlinux"]):
+        if not os.path.exists(need):
+            raise SystemExit(f"bench: {need} missing (make build fixtures)")
+    return cfg
+
+
+def main():
+    a = parse()
+    cfg = config(a)
+    names = set(filter(None, a.sets.split(","))) or ({"1 GiB"} if a.quick else None)
+    only = set(filter(None, a.tasks.split(",")))
+    utc = lambda: datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M:%S")
+    result = {"started": utc(), "command": " ".join(["scripts/bench/bench.py"] + sys.argv[1:]),
+              "machine": machine(), "versions": versions(cfg), "load_start": measure.loadavg(),
+              "runs": cfg["runs"], "timeout": cfg["timeout"], "sets": []}
+    kdx_cmds = tools.kdx_commands(cfg["kdx"])
+    for spec in SETS:
+        if names and spec["name"] not in names:
+            continue
+        s = dump_set(spec, cfg)
+        if s is None:
+            continue
+        s["rows"] = []
+        result["sets"].append(s)
+        for task in s["tasks"]:
+            if not only or task in only:
+                s["rows"].append(run_row(s, task, cfg, kdx_cmds))
+                json.dump(result, open(os.path.join(cfg["out"], "results.json"), "w"), indent=1)
+    result.update(finished=utc(), elapsed_s=time.time() - cfg["t0"], load_end=measure.loadavg(),
+                  dropped=cfg["dropped"])
+    json.dump(result, open(os.path.join(cfg["out"], "results.json"), "w"), indent=1)
+    text = report.markdown(result)
+    open(os.path.join(cfg["out"], "table.md"), "w").write(text + "\n")
+    print(text)
+    if a.doc:
+        write_doc(a.doc, text)
+    if a.gobench:
+        gobench(cfg)
+
+
+if __name__ == "__main__":
+    main()
