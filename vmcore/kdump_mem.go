@@ -3,6 +3,7 @@ package vmcore
 import (
 	"context"
 	"fmt"
+	"runtime"
 	"slices"
 	"sync"
 )
@@ -16,6 +17,9 @@ type kdumpMem struct {
 	level    int
 	cache    *pageCache
 	bufs     sync.Pool
+
+	rangesOnce sync.Once
+	ranges     []PhysRange
 }
 
 func newKdumpMem(parts []*KdumpFile, level int) *kdumpMem {
@@ -44,7 +48,57 @@ func (m *kdumpMem) part(pfn uint64) *KdumpFile {
 	return m.parts[i]
 }
 
+// parallelRead is the read size from which ReadPhys decodes the pages of
+// one request on all cores.
+const parallelRead = 16 << 12
+
 func (m *kdumpMem) readPhys(p []byte, paddr uint64) (int, error) {
+	if len(p) >= parallelRead {
+		return m.readParallel(p, paddr)
+	}
+	return m.readSerial(p, paddr)
+}
+
+// readParallel splits a large read at page boundaries and reads the pieces
+// concurrently; the result is what readSerial would return: the bytes
+// before the first failing piece, and its error.
+func (m *kdumpMem) readParallel(p []byte, paddr uint64) (int, error) {
+	first := int(m.pageSize - paddr%m.pageSize)
+	n := 1 + (len(p)-first+int(m.pageSize)-1)/int(m.pageSize)
+	piece := func(i int) (int, int) {
+		if i == 0 {
+			return 0, first
+		}
+		lo := first + (i-1)*int(m.pageSize)
+		return lo, min(lo+int(m.pageSize), len(p))
+	}
+	got := make([]int, n)
+	errs := make([]error, n)
+	workers := min(runtime.GOMAXPROCS(0), n)
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		wg.Add(1)
+		go func(w int) {
+			defer wg.Done()
+			for i := w; i < n; i += workers {
+				lo, hi := piece(i)
+				if lo < hi {
+					got[i], errs[i] = m.readSerial(p[lo:hi], paddr+uint64(lo))
+				}
+			}
+		}(w)
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			lo, _ := piece(i)
+			return lo + got[i], err
+		}
+	}
+	return len(p), nil
+}
+
+func (m *kdumpMem) readSerial(p []byte, paddr uint64) (int, error) {
 	done := 0
 	for done < len(p) {
 		a := paddr + uint64(done)
@@ -125,6 +179,11 @@ func (k *KdumpFile) decode(pfn uint64, d PageDesc, dst []byte) error {
 }
 
 func (m *kdumpMem) presentRanges() []PhysRange {
+	m.rangesOnce.Do(func() { m.ranges = m.computeRanges() })
+	return slices.Clone(m.ranges)
+}
+
+func (m *kdumpMem) computeRanges() []PhysRange {
 	var out []PhysRange
 	for _, k := range m.parts {
 		_ = k.ForEachDumped(func(pfn, _ uint64) error {

@@ -223,3 +223,18 @@ func TestKdumpNotes(t *testing.T) {
 		t.Errorf("VMCOREINFO from notes: %v", info)
 	}
 }
+
+// TestKdumpLargeRead reads many pages at once (the parallel path): the
+// bytes before the first excluded page, then its error.
+func TestKdumpLargeRead(t *testing.T) {
+	d := openT(t, writeTemp(t, "dump", kspec{codec: kdumptest.Zlib, maxMapnr: 400}.build(t)))
+	// PFNs 1 and 2 are dumped, 3 is excluded.
+	buf := make([]byte, 40*pg)
+	n, err := d.ReadPhys(buf, pg+100)
+	if n != 2*pg-100 || !errors.Is(err, vmcore.ErrExcluded) {
+		t.Fatalf("large read: %d, %v", n, err)
+	}
+	if string(buf[:pg-100]) != string(pageData(1)[100:]) || string(buf[pg-100:2*pg-100]) != string(pageData(2)) {
+		t.Error("large read: wrong bytes before the excluded page")
+	}
+}
