@@ -86,6 +86,11 @@ func TestEnumAndSizeof(t *testing.T) {
 	if n, err := b.Sizeof("struct list_head"); err != nil || n != 16 {
 		t.Errorf("sizeof(struct list_head) = %d, %v", n, err)
 	}
+	for _, name := range []string{"unsigned long", "long", "unsigned long long", "unsigned short"} {
+		if _, err := b.Type(name); err != nil {
+			t.Errorf("Type(%q): %v", name, err)
+		}
+	}
 	if n, err := b.Sizeof("struct page *"); err != nil || n != 8 {
 		t.Errorf("sizeof(struct page *) = %d, %v", n, err)
 	}

@@ -58,8 +58,28 @@ func lookupType(ix *index, tc *typeCache, name string) (godwarf.Type, error) {
 		if e, ok := ix.find(k, tag); ok {
 			return tc.typeAt(e.die)
 		}
+		if alias, ok := baseAliases[tag]; ok && k == kindBase {
+			if e, ok := ix.find(k, alias); ok {
+				return tc.typeAt(e.die)
+			}
+		}
 	}
 	return nil, fmt.Errorf("type %q: %w", name, ErrNotFound)
+}
+
+// baseAliases maps the usual C spellings of base types to the names GCC
+// gives them in DWARF.
+var baseAliases = map[string]string{
+	"unsigned":           "unsigned int",
+	"unsigned long":      "long unsigned int",
+	"long":               "long int",
+	"signed long":        "long int",
+	"unsigned long long": "long long unsigned int",
+	"long long":          "long long int",
+	"unsigned short":     "short unsigned int",
+	"short":              "short int",
+	"signed":             "int",
+	"signed int":         "int",
 }
 
 // HasField reports whether typeName has the (possibly dotted) field path,

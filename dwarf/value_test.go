@@ -64,6 +64,9 @@ func TestValueScalars(t *testing.T) {
 		{"next", ptrOf, uint64(testBase + 0x200)},
 		{"next.st", enumOf, "77"},
 		{"next.name", cstrOf, "bad\x01\xff\""},
+		{"next->name", cstrOf, "bad\x01\xff\""},
+		{"v[2]", intOf, int64(3)},
+		{"next->v[0]", intOf, int64(0)},
 	} {
 		v, err := n.Field(tc.field)
 		if err != nil {
@@ -133,6 +136,7 @@ func TestValueErrors(t *testing.T) {
 		{"out of bounds", func() error { _, err := mustField(n, "v").Index(3); return err }, []string{"n.v: index 3 out of bounds [0, 3)"}},
 		{"null", func() error { _, err := mustField(n, "next.label").CString(8); return err }, []string{"n.next->label: NULL string pointer"}},
 		{"field of int", func() error { _, err := n.Field("a.b"); return err }, []string{"n.a: field \"b\": unsigned int is not a struct"}},
+		{"bad subscript", func() error { _, err := n.Field("v[x]"); return err }, []string{"bad subscript"}},
 		{"no memory", func() error { _, err := NewValue(tInt, 0, nil, "x").Int(); return err }, []string{"x: no memory"}},
 	} {
 		err := tc.op()

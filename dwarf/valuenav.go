@@ -3,6 +3,7 @@ package dwarf
 import (
 	"bytes"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/go-delve/delve/pkg/dwarf/godwarf"
@@ -12,16 +13,43 @@ import (
 // structs on the way are followed (the path shows "->"), so
 // v.Field("next.name") on a struct list_head of kmem_caches reads through
 // next. Anonymous struct and union members are searched as in C.
+//
+// Components may be separated by "->" as in C, and may carry array
+// subscripts: v.Field("node[0]->partial.next").
 func (v Value) Field(path string) (Value, error) {
 	cur := v
-	for _, name := range strings.Split(path, ".") {
-		next, err := cur.member(name)
+	for _, comp := range strings.Split(strings.ReplaceAll(path, "->", "."), ".") {
+		name, subs, err := splitSubscripts(comp)
 		if err != nil {
+			return Value{}, v.errorf("field path %q: %w", path, err)
+		}
+		if cur, err = cur.member(name); err != nil {
 			return Value{}, err
 		}
-		cur = next
+		for _, i := range subs {
+			if cur, err = cur.Index(i); err != nil {
+				return Value{}, err
+			}
+		}
 	}
 	return cur, nil
+}
+
+// splitSubscripts splits "node[0][1]" into "node" and [0 1].
+func splitSubscripts(comp string) (string, []int, error) {
+	name, rest, ok := strings.Cut(comp, "[")
+	if !ok {
+		return comp, nil, nil
+	}
+	var subs []int
+	for _, s := range strings.Split(rest, "[") {
+		n, err := strconv.Atoi(strings.TrimSuffix(s, "]"))
+		if err != nil || !strings.HasSuffix(s, "]") {
+			return "", nil, fmt.Errorf("bad subscript in %q", comp)
+		}
+		subs = append(subs, n)
+	}
+	return name, subs, nil
 }
 
 // member steps to one named member, dereferencing one pointer level.
