@@ -319,12 +319,15 @@ func (k *KdumpFile) Descriptor(i uint64) (PageDesc, error) {
 	}, nil
 }
 
-// HeaderBytes returns the file's bytes before the page descriptors — main
-// header, sub-header with its notes and VMCOREINFO, both bitmaps —
-// verbatim.
+// HeaderBytes returns a copy of the file's bytes before the page
+// descriptors — main header, sub-header with its notes and VMCOREINFO,
+// both bitmaps — verbatim.
 func (k *KdumpFile) HeaderBytes() ([]byte, error) {
-	b, ok := readFull(k.src, 0, k.descOff)
-	if !ok {
+	if k.descOff > k.src.size() {
+		return nil, k.ferr(0, "headers", "headers and bitmaps are not all in the file", k.descOff)
+	}
+	b := make([]byte, k.descOff)
+	if k.src.readAt(b, 0) != len(b) {
 		return nil, k.ferr(0, "headers", "headers and bitmaps are not all in the file", k.descOff)
 	}
 	return b, nil

@@ -59,7 +59,6 @@ func write(f *os.File, k *vmcore.KdumpFile, c kdumptest.Codec) error {
 	if err != nil {
 		return err
 	}
-	prefix = bytes.Clone(prefix)
 	status := k.Status()&^kdumptest.StatusCodecMask | c.Flag()
 	binary.LittleEndian.PutUint32(prefix[vmcore.StatusOffset:], status)
 	w, err := kdumptest.NewWriter(f, prefix, k.BlockSize(), k.NumPages(), c)
