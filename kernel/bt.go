@@ -61,6 +61,9 @@ func (k *Kernel) UnwindFrom(t *Task, regs Regs, cpu int, source string) (*Backtr
 }
 
 func (k *Kernel) newUnwinder(t *Task, cpu int) (*unwinder, error) {
+	// Loading the module list also loads each module's .ko when one is
+	// found, which gives module frames file:line; its absence is normal.
+	_, _ = k.Modules()
 	o, err := k.orc()
 	if err != nil {
 		return nil, err

@@ -67,8 +67,12 @@ func TestBacktracePanicTask(t *testing.T) {
 			if !b.Complete || !b.UserRegs.UserMode() {
 				t.Errorf("want a complete unwind ending in user mode, got end %q", b.End)
 			}
-			if indexOf(fn, "panic") < 0 || indexOf(fn, "panic") > i {
-				t.Errorf("panic() not above the fault:\n%s", b)
+			j := indexOf(fn, "panic")
+			if j < 0 || j > i {
+				t.Fatalf("panic() not above the fault:\n%s", b)
+			}
+			if f := b.Frames[j]; f.File != "kernel/panic.c" || f.Line <= 0 {
+				t.Errorf("panic frame at %s:%d, want kernel/panic.c", f.File, f.Line)
 			}
 		})
 	}

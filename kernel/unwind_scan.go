@@ -30,12 +30,12 @@ func (k *Kernel) describePC(f *Frame, exact bool) {
 	}
 }
 
-// symbolFor names a text address: vmlinux (and any .ko loaded into the
-// Binary) first, then the module's own kallsyms read from the dump.
+// symbolFor names a text address. Module text is named from the module's
+// own kallsyms in the dump, which is authoritative for what lives there
+// now (a .ko's symbol table also holds init code the kernel has freed, and
+// whose addresses may since belong to another module); vmlinux text from
+// the vmlinux symbol table.
 func (k *Kernel) symbolFor(pc uint64) (name string, off uint64, module string, ok bool) {
-	if s, o, ok := k.Bin.Lookup(pc); ok && k.isText(pc) {
-		return s.Name, o, s.Module, true
-	}
 	mods, _ := k.btModules()
 	for i := range mods {
 		m := &mods[i]
@@ -45,7 +45,13 @@ func (k *Kernel) symbolFor(pc uint64) (name string, off uint64, module string, o
 		if s, ok := m.lookup(pc); ok {
 			return s.name, pc - s.addr, m.name, true
 		}
+		if s, o, ok := k.Bin.Lookup(pc); ok && s.Module == m.name {
+			return s.Name, o, s.Module, true
+		}
 		return "", pc - m.textLo, m.name, true
+	}
+	if s, o, ok := k.Bin.Lookup(pc); ok && k.isText(pc) {
+		return s.Name, o, s.Module, true
 	}
 	return "", 0, "", false
 }
