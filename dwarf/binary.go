@@ -75,7 +75,7 @@ func (b *Binary) buildIndex() error {
 	wg.Add(1)
 	go func() { // the symbol table is independent of the DWARF scan
 		defer wg.Done()
-		b.syms, symErr = readSymtab(b.ef, "")
+		b.syms, symErr = readSymtab(b.ef)
 	}()
 	ix, err := buildIndex(b.dd)
 	wg.Wait()
@@ -95,8 +95,8 @@ func (b *Binary) noDebugInfo() error {
 	if rel != "" {
 		pkg = "linux-image-" + rel + "-dbg"
 	}
-	return fmt.Errorf("%s has no DWARF debug info (no .debug_info section): install %s (Debian) and use /usr/lib/debug/boot/vmlinux-%s, or name a vmlinux with debug info",
-		b.path, pkg, orUnknown(rel))
+	return fmt.Errorf("%s: %w (no .debug_info section): install %s (Debian) and use /usr/lib/debug/boot/vmlinux-%s, or name a vmlinux with debug info",
+		b.path, ErrNoDebugInfo, pkg, orUnknown(rel))
 }
 
 func orUnknown(s string) string {

@@ -96,7 +96,7 @@ func FuzzSymtab(f *testing.F) {
 		}
 		ef.buildID()
 		releaseOf(ef.banner())
-		st, err := readSymtab(ef, "")
+		st, err := readSymtab(ef)
 		if err != nil {
 			return
 		}

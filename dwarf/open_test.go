@@ -2,6 +2,7 @@ package dwarf
 
 import (
 	"encoding/binary"
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -120,6 +121,9 @@ func TestOpenErrors(t *testing.T) {
 			}
 			if !strings.Contains(err.Error(), tc.want) {
 				t.Errorf("error %q does not mention %q", err, tc.want)
+			}
+			if tc.name == "no dwarf" && !errors.Is(err, ErrNoDebugInfo) {
+				t.Errorf("error %q is not ErrNoDebugInfo", err)
 			}
 		})
 	}

@@ -45,13 +45,15 @@ func (st *symtab) nameBytes(e *symEnt) []byte {
 	return st.strtab[e.nameOff : e.nameOff+e.nameLen]
 }
 
-// readSymtab parses .symtab (falling back to .dynsym is pointless for a
-// kernel). sectionAddr, when non-nil, gives the load address of each
-// section index (modules); vmlinux symbols carry final addresses.
-func readSymtab(ef *elfFile, module string) (*symtab, error) {
+// readSymtab parses the .symtab of a vmlinux, whose symbols carry final
+// addresses.
+func readSymtab(ef *elfFile) (*symtab, error) {
 	return readSymtabAt(ef, nil)
 }
 
+// readSymtabAt parses .symtab; sectionAddr, when non-nil, gives the load
+// address of each section index (modules: symbol values are
+// section-relative).
 func readSymtabAt(ef *elfFile, sectionAddr []uint64) (*symtab, error) {
 	sec := ef.f.Section(".symtab")
 	if sec == nil {

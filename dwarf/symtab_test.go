@@ -32,7 +32,7 @@ func TestSymtabSynthetic(t *testing.T) {
 	if got := releaseOf(ef.banner()); got != "9.9.9-test" {
 		t.Errorf("release %q", got)
 	}
-	st, err := readSymtab(ef, "")
+	st, err := readSymtab(ef)
 	if err != nil {
 		t.Fatal(err)
 	}

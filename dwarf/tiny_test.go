@@ -67,8 +67,13 @@ func TestTinyLayout(t *testing.T) {
 	if td, err := m.Type("tiny_word"); err != nil || td.Size() != 8 {
 		t.Errorf("tiny_word: %v %v", td, err)
 	}
-	if ft, err := fieldType(st, "fn"); err != nil || ft.String() != "*func(*struct tiny)" {
-		t.Errorf("fn: %v %v", ft, err)
+	for path, want := range map[string]string{
+		"fn": "void (*)(struct tiny *)", "label": "const char *", "grid": "int [2][3]",
+		"tail": "int []", "link": "struct tiny_list", "counters": "tiny_word",
+	} {
+		if ft, err := fieldType(st, path); err != nil || CTypeName(ft) != want {
+			t.Errorf("%s: %q %v, want %q", path, CTypeName(ft), err, want)
+		}
 	}
 }
 

@@ -169,21 +169,12 @@ func findField(st *godwarf.StructType, name string, depth int) (int64, *godwarf.
 	return 0, nil, false
 }
 
-// typeString names a type for messages ("struct slab", "unsigned long").
+// typeString names a type for messages, in C ("struct slab *").
 func typeString(t godwarf.Type) string {
 	if t == nil {
 		return "<nil type>"
 	}
-	if st, ok := t.(*godwarf.StructType); ok && st.StructName == "" {
-		return "anonymous " + st.Kind
-	}
-	if et, ok := t.(*godwarf.EnumType); ok {
-		if et.EnumName == "" {
-			return "anonymous enum"
-		}
-		return "enum " + et.EnumName
-	}
-	return t.String()
+	return CTypeName(t)
 }
 
 // Variable returns the runtime address (KASLR offset applied; per-CPU
