@@ -102,7 +102,13 @@ func (k *Kernel) exceptionStacks(cpu int) ([]stackInfo, error) {
 			continue
 		}
 		lo := base + uint64(f.ByteOffset)
-		out = append(out, stackInfo{name: name, lo: lo, hi: lo + uint64(f.Type.Size())})
+		s := stackInfo{name: name, lo: lo, hi: lo + uint64(f.Type.Size())}
+		// The cpu_entry_area maps a stack only when it is in use: the
+		// VC stacks exist only under SEV-ES.
+		if _, err := k.ReadU64(s.hi - 8); err != nil {
+			continue
+		}
+		out = append(out, s)
 	}
 	return out, nil
 }
