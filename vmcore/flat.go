@@ -55,21 +55,23 @@ func newFlatSource(m *mapping, warn func(string, ...any)) (*flatSrc, error) {
 	return s, nil
 }
 
-// scanFlatRecords is the one sequential pass over the record headers.
+// scanFlatRecords is the one sequential pass over the record headers. It
+// reads them with pread rather than through the mapping: touching one
+// word per record would fault in (and later unmap) most of the file.
 func scanFlatRecords(m *mapping, warn func(string, ...any)) ([]flatRec, bool, error) {
-	b := m.data
-	size := int64(len(b))
+	size := int64(len(m.data))
 	pos := int64(flatHeaderSize)
 	recs := make([]flatRec, 0, 1024)
 	sorted := true
 	var prevEnd int64
+	var h [flatRecHdr]byte
 	for {
-		if pos+flatRecHdr > size {
+		if pos+flatRecHdr > size || m.readBulk(h[:], pos) != flatRecHdr {
 			warn("%s: flattened stream ends at 0x%x without its end marker (truncated)", m.path, pos)
 			break
 		}
-		off := int64(binary.BigEndian.Uint64(b[pos:]))
-		n := int64(binary.BigEndian.Uint64(b[pos+8:]))
+		off := int64(binary.BigEndian.Uint64(h[:]))
+		n := int64(binary.BigEndian.Uint64(h[8:]))
 		if off == -1 {
 			break
 		}
