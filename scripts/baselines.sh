@@ -51,7 +51,14 @@ for s in "${scenarios[@]}"; do
 	d=$out/$s/proc-vmcore.elf
 	[ -f "$d" ] || continue
 	echo "baselines: findings: $s"
-	crash_run "$d" "$raw/find/crash/$s" \
+	# kmem ADDR on what each corruption damaged: what does crash call it?
+	mapfile -t whatis < <(/usr/bin/python3 -c '
+import json, sys
+for c in json.load(open(sys.argv[1]))["corruptions"]:
+    for k in ("object", "node", "slab"):
+        if k in c:
+            print("kmem " + c[k]); break' "$out/$s/truth.json")
+	crash_run "$d" "$raw/find/crash/$s" "${whatis[@]}" \
 		"sys" \
 		"kmem -s kdx_obj" \
 		"kmem -S kdx_obj" \

@@ -4,7 +4,7 @@
   baselines_drgn.py open DUMP VMLINUX KO        can drgn load it?
   baselines_drgn.py find DUMP VMLINUX KO TRUTH  what its helpers say about
                                                 the planted state
-Every probe records its result or the first line of its exception; a probe
+Every probe records its result or its exception (lines joined by " / "); a probe
 never stops the others.
 """
 import json
@@ -32,7 +32,7 @@ def probe(fn):
     try:
         res = {"ok": True, "result": fn()}
     except Exception as e:  # noqa: BLE001 -- any failure is the answer
-        msg = (str(e).splitlines() or [""])[0]
+        msg = " / ".join(l.strip() for l in str(e).splitlines() if l.strip())
         res = {"ok": False, "error": f"{type(e).__name__}: {msg}"[:300]}
     res["seconds"] = round(time.time() - t, 2)
     return res
@@ -80,7 +80,7 @@ def find(prog, truth):
         "kdx_cycle walk": probe(lambda: walk(prog, "kdx_cycle", "struct kdx_node", "link")),
         "kdx_cycle validate_list": probe(lambda: validate(prog, "kdx_cycle")),
         "kdx_objs validate_list": probe(lambda: validate(prog, "kdx_objs")),
-        "crashed thread": probe(lambda: [str(f.name) for f in prog.crashed_thread().stack_trace()][:8]),
+        "crashed thread": probe(lambda: [str(f.name) for f in prog.crashed_thread().stack_trace()][:12]),
     }
     if truth["scenario"] == "leak":
         out["kmalloc-256 allocated objects"] = probe(

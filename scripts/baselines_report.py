@@ -16,8 +16,8 @@ NOTABLE = re.compile(r"error|invalid|duplicate|corrupt|cannot|not found|bad |"
 HEX = re.compile(r"^\s*\[?[0-9a-f]{16}\]?\s*$")
 
 
-def cell(text):
-    return text.replace("|", "\\|").replace("\n", " ")[:240]
+def cell(text, limit=240):
+    return text.replace("|", "\\|").replace("\n", " ")[:limit]
 
 
 def read(path):
@@ -40,14 +40,16 @@ def crash_summary(cmd, out):
         return f"{n} entries; " + "; ".join(tail)
     if cmd.startswith("kmem -S"):
         alloc = sum(1 for l in lines if re.match(r"^\s*\[[0-9a-f]{16}\]\s*$", l))
-        free = sum(1 for l in lines if re.match(r"^\s+[0-9a-f]{16}\s*$", l))
+        free = sum(1 for l in lines if re.match(r"^   [0-9a-f]{16}", l))
         return f"{alloc} allocated, {free} free listed; " + ("; ".join(notable[:3]) or "no complaint")
+    if cmd.startswith("kmem 0x"):
+        return " / ".join(" ".join(l.split()) for l in lines[:4]) or "empty"
     if cmd.startswith("kmem -s"):
         data = [l for l in lines if not l.startswith("CACHE")]
         return "; ".join(notable[:2] + data[:1]) or "empty"
     if cmd == "bt":
         frames = re.findall(r"#\d+ \[[0-9a-f]+\] (\S+)", out)
-        return "; ".join(notable[:1] + [" < ".join(frames[:6])])
+        return "; ".join(notable[:1] + [" < ".join(frames[:12])])
     if cmd == "sys":
         panic = [l.strip() for l in lines if "PANIC:" in l]
         return "; ".join(notable[:2] + panic[:1])
@@ -95,17 +97,43 @@ def opens(raw):
     print()
 
 
-def truth_lines(fixtures, s):
+def load_truth(fixtures, s):
     try:
-        t = json.load(open(os.path.join(fixtures, s, "truth.json")))
+        return json.load(open(os.path.join(fixtures, s, "truth.json")))
     except (OSError, ValueError):
-        return []
+        return {}
+
+
+def truth_lines(t):
     out = []
     for c in t.get("corruptions", []):
-        where = c.get("addr") or c.get("first") or ""
-        what = {k: c[k] for k in ("field", "original", "planted", "count", "function") if k in c}
-        out.append(f"`{c['kind']}` at {where} {json.dumps(what)}")
+        words = ", ".join(f"{w['field']} at {w['addr']}: {w['original']} -> {w['planted']}"
+                          for w in c.get("words", []))
+        what = {k: c[k] for k in ("cache", "count", "first", "function", "module", "fault_addr")
+                if k in c}
+        out.append(f"`{c['kind']}` " + (words or json.dumps(what)))
     return out
+
+
+def expected(t, probe):
+    """The truth a probe's answer should match, where there is one number."""
+    live = t.get("cache", {}).get("live")
+    lists = {l["head"]: l["count"] for l in t.get("lists", [])}
+    table = {
+        "kmem -s kdx_obj": f"{live} allocated",
+        "kdx_obj allocated objects": live,
+        "list -H kdx_list -o kdx_node.link": lists.get("kdx_list"),
+        "list -r -H kdx_list -o kdx_node.link": lists.get("kdx_list"),
+        "kdx_list walk": lists.get("kdx_list"),
+        "list -H kdx_cycle -o kdx_node.link": lists.get("kdx_cycle"),
+        "kdx_cycle walk": lists.get("kdx_cycle"),
+        "list -H kdx_objs -o kdx_obj.link": lists.get("kdx_objs"),
+    }
+    if t.get("leak"):
+        table["kmalloc-256 allocated objects"] = f">= {t['leak']['count']}"
+        table["kmem -s kmalloc-256"] = f">= {t['leak']['count']} allocated"
+    v = table.get(probe)
+    return "" if v is None else str(v)
 
 
 def findings(raw, fixtures):
@@ -115,17 +143,19 @@ def findings(raw, fixtures):
         if not os.path.isdir(d):
             continue
         print(f"### {s}\n")
-        for line in truth_lines(fixtures, s) or ["nothing planted"]:
-            print(f"- planted: {cell(line)}")
-        print("\n| tool | probe | answer |")
-        print("|---|---|---|")
+        t = load_truth(fixtures, s)
+        for line in truth_lines(t) or ["nothing planted"]:
+            print(f"- planted: {cell(line, 1000)}")
+        print("\n| tool | probe | answer | truth |")
+        print("|---|---|---|---|")
         cmds = (read(os.path.join(d, "commands")) or "").splitlines()
         for i, cmd in enumerate(cmds):
-            print(f"| crash | `{cmd}` | {cell(crash_summary(cmd, read(os.path.join(d, str(i)))))} |")
+            ans = crash_summary(cmd, read(os.path.join(d, str(i))))
+            print(f"| crash | `{cmd}` | {cell(ans)} | {expected(t, cmd)} |")
         dr = drgn_load(os.path.join(raw, "find", f"drgn-{s}.json"))
         for k, r in dr.items():
             if isinstance(r, dict) and k not in ("load", "uts release"):
-                print(f"| drgn | {cell(k)} | {cell(drgn_cell(r))} |")
+                print(f"| drgn | {cell(k)} | {cell(drgn_cell(r))} | {expected(t, k)} |")
         print()
 
 
@@ -135,7 +165,10 @@ def main():
     print("Made by `make baselines` (scripts/baselines.sh) from the dumps of "
           "`make fixtures` (docs/fixtures.md); raw outputs in "
           "`testdata/dumps/baselines/`. Addresses differ per scenario (KASLR, "
-          "one boot per scenario). Bold: the tool stopped with an error.\n")
+          "one boot per scenario). Bold: the tool stopped with an error. "
+          "crash runs with the module's debug info (`mod -s kdxplant`); its "
+          "times include ~10 s of startup and depend on the machine's load. "
+          "The truth column is what `truth.json` says the answer should be.\n")
     opens(raw)
     findings(raw, fixtures)
 

@@ -29,7 +29,7 @@ def cell(row, tool):
         if any(r["timed_out"] for r in runs):
             return f"> {row['timeout']} s (timed out)"
         return "n/a"
-    return f"{fmt_s(st['min'])} / {fmt_s(st['median'])} s, {st['rss_mb']:.0f} MB"
+    return f"{fmt_s(st['min'])} / {fmt_s(st['median'])} s, {st['rss_mb']:.0f} MB (n={st['n']})"
 
 
 def ratio(row, tool):
@@ -108,7 +108,9 @@ def header(result):
         f"Versions: kdx {v['kdx']}; {v['crash']}; drgn {v['drgn']} (Python {v['python']}).",
         "",
         f"Runs per task: kdx {result['runs']['kdx']}, crash {result['runs']['crash']}, "
-        f"drgn {result['runs']['drgn']}, interleaved (the tool order rotates each round); "
+        f"drgn {result['runs']['drgn']}, interleaved (the tool order rotates each round), "
+        "fewer where one run takes over 20 s (2) or 60 s (1), the verification of all caches "
+        "once for crash and drgn; "
         f"per-run timeout {result['timeout']} s. Cold runs: kdx's index cache removed and "
         f"the page cache dropped before every run ({'done' if result['dropped'] else 'NOT possible: not root'}). "
         "Times are whole-process wall clock (startup included), "
