@@ -27,7 +27,7 @@ func (k *Kernel) cpuRegsFor(t *Task) (int, Regs, string) {
 	regs := regsFromCPU(c.Regs)
 	switch {
 	case c.HasQEMU:
-		return t.CPU, regs, fmt.Sprintf("QEMU CPU state of cpu %d (the dump was taken from a running machine)", t.CPU)
+		return t.CPU, regs, fmt.Sprintf("QEMU CPU state of cpu %d (registers where QEMU stopped the guest for the dump)", t.CPU)
 	case t.Panic:
 		return t.CPU, regs, fmt.Sprintf("NT_PRSTATUS of cpu %d: registers saved on the kexec path of the panic", t.CPU)
 	}
