@@ -45,10 +45,12 @@ func cell(s string) string {
 	return strings.NewReplacer("|", `\|`, "`", "'", "<", "&lt;", ">", "&gt;").Replace(s)
 }
 
-// block writes a fenced code block; a fence inside dump text would end the
-// block, so backtick runs are broken up.
+// block writes a fenced code block of text already sanitized by the
+// caller (kernel.FormatRecord, Backtrace.String, dwarf.Format do it); a
+// fence inside dump text would end the block, so backtick runs are broken
+// up, and any control character left is shown as '?'.
 func (m *mdWriter) block(lang, text string) {
-	text = strings.ReplaceAll(kernel.Sanitize(text, true), "```", "`\u200b``")
+	text = strings.ReplaceAll(visible(text), "```", "`\u200b``")
 	m.f("```%s\n%s\n```\n\n", lang, strings.TrimRight(text, "\n"))
 }
 
@@ -84,7 +86,7 @@ func (m *mdWriter) panic(in *Input) {
 	if s.Panic == "" {
 		m.f("The dump is not of a panic (no panic message in the log).\n\n")
 	} else {
-		m.block("", "Kernel panic - not syncing: "+s.Panic)
+		m.block("", "Kernel panic - not syncing: "+kernel.Sanitize(s.Panic, true))
 	}
 	if t := s.PanicTask; t != nil {
 		m.f("Panic task: pid %d `%s` on CPU %d (task `%#x`).\n\n", t.PID, cell(t.Comm), t.CPU, t.Addr)
@@ -151,4 +153,13 @@ func (m *mdWriter) bookmarks(in *Input) {
 		m.f("| `%#016x` | %s | %s |\n", b.Addr, cell(b.Note), cell(b.What))
 	}
 	m.f("\n")
+}
+
+func visible(s string) string {
+	return strings.Map(func(r rune) rune {
+		if (r < 0x20 && r != '\n' && r != '\t') || r == 0x7f || (r >= 0x80 && r < 0xa0) {
+			return '?'
+		}
+		return r
+	}, s)
 }

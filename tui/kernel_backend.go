@@ -55,7 +55,7 @@ func (b *KernelBackend) Struct(typ string, addr uint64) (string, error) {
 func (b *KernelBackend) Whatis(addr uint64) (Whatis, error) {
 	b.slabs() // registers the slab resolver with the kernel
 	w := b.K.Whatis(addr)
-	out := Whatis{Addr: addr, Desc: []string{kernel.Sanitize(w.Kind+": "+w.Desc, false)}}
+	out := Whatis{Addr: addr, Desc: []string{visible(w.Kind + ": " + w.Desc)}} // kernel sanitized Desc
 	if w.HasPhy {
 		out.Desc = append(out.Desc, fmt.Sprintf("physical %#x", w.Phys))
 	}

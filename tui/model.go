@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"strconv"
 
+	"github.com/charmbracelet/bubbles/cursor"
 	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/kdx-dev/kdx/kernel"
@@ -72,6 +73,7 @@ type Model struct {
 func New(open func() (Backend, error)) Model {
 	ti := textinput.New()
 	ti.CharLimit = 512
+	ti.Cursor.SetMode(cursor.CursorStatic) // no blink: less traffic over SSH
 	return Model{open: open, input: ti, bad: map[uint64]bool{}, w: 80, h: 24}
 }
 

@@ -173,16 +173,34 @@ func (m *Model) inputLine() string {
 	return stFooter.Render(ansi.Truncate("? help  : command  / search  f filter  < back  1-8 views  q quit", m.w, "…"))
 }
 
+// helpLines lists the view's bindings from the key table, in two columns
+// when the terminal is wide enough, so that all fit in 80x24.
 func (m *Model) helpLines() []string {
 	name := ""
 	if p := m.page(); p != nil {
 		name = p.cmd.Name
 	}
-	out := []string{stTitle.Render("keys (" + name + ")  — any key closes")}
+	var items []string
 	for _, g := range helpGroups(name) {
 		for _, b := range g {
 			h := b.Help()
-			out = append(out, ansi.Truncate(fmt.Sprintf("  %-12s %s", h.Key, h.Desc), m.w, "…"))
+			items = append(items, fmt.Sprintf("%-10s %s", h.Key, h.Desc))
+		}
+	}
+	out := []string{stTitle.Render("keys (" + name + ")  — any key closes")}
+	col := m.w / 2
+	if col < 38 {
+		for _, it := range items {
+			out = append(out, ansi.Truncate(it, m.w, "…"))
+		}
+	} else {
+		half := (len(items) + 1) / 2
+		for i := 0; i < half; i++ {
+			l := fmt.Sprintf("%-*s", col, ansi.Truncate(items[i], col-1, "…"))
+			if i+half < len(items) {
+				l += ansi.Truncate(items[i+half], m.w-col, "…")
+			}
+			out = append(out, l)
 		}
 	}
 	out = append(out, "", "commands: "+strings.Join(commandNames, ", "))

@@ -108,7 +108,7 @@ func renderSummary(p *page, m *Model) []line {
 	}
 	out = append(out, row("TAINT", taint))
 	if t := s.PanicTask; t != nil {
-		l := row("TASK", fmt.Sprintf("%#x pid %d %q cpu %d", t.Addr, t.PID, t.Comm, t.CPU))
+		l := row("TASK", fmt.Sprintf("%#x pid %d \"%s\" cpu %d", t.Addr, t.PID, t.Comm, t.CPU))
 		l.action = fmt.Sprintf("task %#x", t.Addr)
 		out = append(out, l)
 	}
@@ -120,7 +120,9 @@ func renderSummary(p *page, m *Model) []line {
 	out = append(out, summaryBt(d)...)
 	out = append(out, plain(""), act("log", "── log (last %d, enter: whole log) ──", len(d.tail)))
 	for _, r := range d.tail {
-		out = append(out, line{text: kernel.Sanitize(kernel.FormatRecord(r), false), level: -1, action: "log"})
+		for _, t := range strings.Split(visible(kernel.FormatRecord(r)), "\n") {
+			out = append(out, line{text: t, level: -1, action: "log"})
+		}
 	}
 	return out
 }
@@ -141,8 +143,8 @@ func summaryBt(d *summaryData) []line {
 
 func btText(bt *kernel.Backtrace) string {
 	var buf bytes.Buffer
-	bt.WriteText(&buf)
-	return kernel.Sanitize(buf.String(), true)
+	bt.WriteText(&buf) // sanitizes what came from the dump
+	return visible(buf.String())
 }
 
 func loadLog(ctx context.Context, b Backend, c Command) (any, error) { return b.Log() }
@@ -154,7 +156,9 @@ func renderLog(p *page, m *Model) []line {
 		out = append(out, line{text: "log: " + kernel.Sanitize(pr, false), level: -1, bad: true})
 	}
 	for _, r := range lg.Records {
-		out = append(out, line{text: kernel.Sanitize(kernel.FormatRecord(r), false), level: r.Level})
+		for _, t := range strings.Split(visible(kernel.FormatRecord(r)), "\n") {
+			out = append(out, line{text: t, level: r.Level})
+		}
 	}
 	if p.cmd.Arg != "" && p.filter == "" {
 		p.filter = p.cmd.Arg
@@ -227,7 +231,7 @@ func loadTask(ctx context.Context, b Backend, c Command) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := fmt.Sprintf("PID %d  TASK %#x  CPU %d  %s  %q\n\n", t.PID, t.Addr, t.CPU, t.State, kernel.Sanitize(t.Comm, false))
+	s := fmt.Sprintf("PID %d  TASK %#x  CPU %d  %s  \"%s\"\n\n", t.PID, t.Addr, t.CPU, t.State, kernel.Sanitize(t.Comm, false))
 	if bt, err := b.Backtrace(t); err != nil {
 		s += "bt: " + kernel.Sanitize(err.Error(), false) + "\n"
 	} else {
@@ -240,7 +244,7 @@ func loadTask(ctx context.Context, b Backend, c Command) (any, error) {
 	if err != nil {
 		st = "struct task_struct: " + err.Error()
 	}
-	return s + "\n" + kernel.Sanitize(st, true), nil
+	return s + "\n" + visible(st), nil
 }
 
 func loadMod(ctx context.Context, b Backend, c Command) (any, error) { return b.Modules() }
@@ -257,4 +261,17 @@ func renderMod(p *page, m *Model) []line {
 			md.Addr, kernel.Sanitize(md.Name, false), md.Base, md.Size, md.Taints, dbg))
 	}
 	return out
+}
+
+// visible is the last guard for text the kernel package already sanitized
+// (FormatRecord, Backtrace.WriteText): any control character left is shown
+// as '?' rather than sent to the terminal. It does not escape again, so
+// an escaped "\x1b" stays readable.
+func visible(s string) string {
+	return strings.Map(func(r rune) rune {
+		if (r < 0x20 && r != '\n' && r != '\t') || r == 0x7f || (r >= 0x80 && r < 0xa0) {
+			return '?'
+		}
+		return r
+	}, s)
 }

@@ -23,7 +23,7 @@ func loadStruct(ctx context.Context, b Backend, c Command) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &structData{c.Type, c.Addr, kernel.Sanitize(s, true)}, nil
+	return &structData{c.Type, c.Addr, visible(s)}, nil
 }
 
 // offRe finds the member offset crash's struct -o prints: "[0x60] ".
@@ -168,7 +168,7 @@ func loadWhatis(ctx context.Context, b Backend, c Command) (any, error) {
 		if err != nil {
 			s = w.Type + ": " + err.Error()
 		}
-		d.st = kernel.Sanitize(s, true)
+		d.st = visible(s) // dwarf.Format escapes dump strings itself
 	}
 	return d, nil
 }

@@ -120,7 +120,7 @@ func entryText(b Backend, typ string, e kernel.ListEntry) string {
 	if err != nil {
 		return typ + ": " + err.Error()
 	}
-	return kernel.Sanitize(s, true)
+	return visible(s)
 }
 
 func (m Model) walked(msg walkMsg) (tea.Model, tea.Cmd) {
