@@ -53,8 +53,8 @@ type orcEntry struct {
 // orcTable is the ORC data of vmlinux or one module: instruction
 // addresses (absolute, runtime, sorted) and their raw entries.
 type orcTable struct {
-	name    string // "" for vmlinux, else the module name
-	lo, hi  uint64 // text range the table covers
+	name    string      // "" for vmlinux, else the module name
+	text    [][2]uint64 // text ranges the table covers
 	ips     []uint64
 	entries []byte // len(ips) * layout.size
 	layout  *orcLayout
@@ -63,7 +63,7 @@ type orcTable struct {
 // find returns the entry covering ip: the last one whose address is at or
 // below it, as the kernel's orc_find does.
 func (t *orcTable) find(ip uint64) (orcEntry, bool) {
-	if ip < t.lo || ip >= t.hi || len(t.ips) == 0 {
+	if !inTextRanges(t.text, ip) || len(t.ips) == 0 {
 		return orcEntry{}, false
 	}
 	i := sort.Search(len(t.ips), func(i int) bool { return t.ips[i] > ip }) - 1
@@ -78,12 +78,12 @@ func (t *orcTable) find(ip uint64) (orcEntry, bool) {
 // an offset from its own address, ipBase being the address of the first)
 // and the entry table into an orcTable, sorting them if they are not (the
 // kernel sorts at build time and at module load, but a dump may be odd).
-func newORCTable(name string, lo, hi, ipBase uint64, rel, entries []byte, l *orcLayout) (*orcTable, error) {
+func newORCTable(name string, text [][2]uint64, ipBase uint64, rel, entries []byte, l *orcLayout) (*orcTable, error) {
 	n := len(rel) / 4
 	if len(entries) < n*l.size {
 		return nil, fmt.Errorf("ORC of %s: %d instruction addresses but %d bytes of %d-byte entries", orName(name), n, len(entries), l.size)
 	}
-	t := &orcTable{name: name, lo: lo, hi: hi, layout: l, ips: make([]uint64, n), entries: entries[:n*l.size]}
+	t := &orcTable{name: name, text: text, layout: l, ips: make([]uint64, n), entries: entries[:n*l.size]}
 	for i := range t.ips {
 		off := int32(binary.LittleEndian.Uint32(rel[4*i:]))
 		t.ips[i] = ipBase + uint64(4*i) + uint64(int64(off))
@@ -116,4 +116,13 @@ func orName(name string) string {
 		return "vmlinux"
 	}
 	return "module " + name
+}
+
+func inTextRanges(rs [][2]uint64, x uint64) bool {
+	for _, r := range rs {
+		if x >= r[0] && x < r[1] {
+			return true
+		}
+	}
+	return false
 }

@@ -4,7 +4,6 @@ import (
 	"debug/elf"
 	"fmt"
 	"io"
-	"sort"
 )
 
 // orcTables is every ORC table of the crashed kernel: vmlinux's and each
@@ -12,7 +11,7 @@ import (
 type orcTables struct {
 	layout  *orcLayout
 	vmlinux *orcTable
-	modules []*orcTable // sorted by lo
+	modules []*orcTable
 	// problems are modules whose ORC could not be read; their frames fall
 	// back to the stack scan.
 	problems []string
@@ -25,10 +24,9 @@ func (o *orcTables) find(ip uint64) (orcEntry, *orcTable, bool) {
 			return e, o.vmlinux, true
 		}
 	}
-	i := sort.Search(len(o.modules), func(i int) bool { return o.modules[i].lo > ip }) - 1
-	if i >= 0 {
-		if e, ok := o.modules[i].find(ip); ok {
-			return e, o.modules[i], true
+	for _, m := range o.modules {
+		if e, ok := m.find(ip); ok {
+			return e, m, true
 		}
 	}
 	return orcEntry{}, nil, false
@@ -64,7 +62,6 @@ func (k *Kernel) loadORC() (*orcTables, error) {
 		}
 		o.modules = append(o.modules, t)
 	}
-	sort.Slice(o.modules, func(i, j int) bool { return o.modules[i].lo < o.modules[j].lo })
 	return o, nil
 }
 
@@ -93,8 +90,7 @@ func (k *Kernel) vmlinuxORC(l *orcLayout) (*orcTable, error) {
 		return nil, err
 	}
 	off := k.Bin.KASLROffset()
-	lo, hi := k.textRange()
-	return newORCTable("", lo, hi, ipSec.Addr+off, rel, ents, l)
+	return newORCTable("", k.vmlinuxText(), ipSec.Addr+off, rel, ents, l)
 }
 
 func readSection(s *elf.Section, max uint64) ([]byte, error) {
@@ -106,20 +102,6 @@ func readSection(s *elf.Section, max uint64) ([]byte, error) {
 		return nil, fmt.Errorf("ORC: section %s: %w", s.Name, err)
 	}
 	return b, nil
-}
-
-// textRange is vmlinux's text at run time, [_stext, _etext), widened to
-// the init text which also has ORC (until it is freed).
-func (k *Kernel) textRange() (lo, hi uint64) {
-	lo, ok := k.Bin.Symbol("_stext")
-	if !ok {
-		lo, _ = k.Bin.Symbol("_text")
-	}
-	hi, ok = k.Bin.Symbol("_einittext")
-	if !ok {
-		hi, _ = k.Bin.Symbol("_etext")
-	}
-	return lo, hi
 }
 
 // moduleORC reads one module's ORC from struct module.arch in the dump's
@@ -137,5 +119,5 @@ func (k *Kernel) moduleORC(m btModule, l *orcLayout) (*orcTable, error) {
 	if err != nil {
 		return nil, fmt.Errorf("ORC of module %s: arch.orc_unwind %#x: %w", m.name, m.orcUnwind, err)
 	}
-	return newORCTable(m.name, m.textLo, m.textHi, m.orcIP, rel, ents, l)
+	return newORCTable(m.name, m.text, m.orcIP, rel, ents, l)
 }

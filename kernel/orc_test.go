@@ -113,7 +113,7 @@ func table(t *testing.T, base uint64, addrs []uint64, sps []int16) *orcTable {
 		binary.LittleEndian.PutUint32(rel[4*i:], uint32(int32(int64(a)-int64(base+uint64(4*i)))))
 		ents = append(ents, rawEntry(sps[i], 0, orcRegSP, 0, 0)...)
 	}
-	tb, err := newORCTable("m", 0x1000, 0x2000, base, rel, ents, l)
+	tb, err := newORCTable("m", [][2]uint64{{0x1000, 0x2000}}, base, rel, ents, l)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -146,7 +146,7 @@ func TestORCTableFind(t *testing.T) {
 
 func TestORCTableShortEntries(t *testing.T) {
 	l, _ := newORCLayout(orcTypes(false))
-	if tb, err := newORCTable("m", 0, 1, 0, make([]byte, 8), make([]byte, 6), l); err == nil || tb != nil {
+	if tb, err := newORCTable("m", [][2]uint64{{0, 1}}, 0, make([]byte, 8), make([]byte, 6), l); err == nil || tb != nil {
 		t.Fatalf("2 addresses with 1 entry: got %v, %v; want an error", tb, err)
 	}
 }
@@ -162,7 +162,7 @@ func FuzzORCTable(f *testing.F) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			tb, err := newORCTable("fuzz", 0, ^uint64(0), 0x1000, rel, ents, l)
+			tb, err := newORCTable("fuzz", [][2]uint64{{0, ^uint64(0)}}, 0x1000, rel, ents, l)
 			if err != nil {
 				if tb != nil {
 					t.Fatal("error with a table")
@@ -175,4 +175,23 @@ func FuzzORCTable(f *testing.F) {
 			}
 		}
 	})
+}
+
+// A module's table covers its core and init text, not the gap between.
+func TestORCTableTwoRanges(t *testing.T) {
+	l, _ := newORCLayout(orcTypes(false))
+	rel := make([]byte, 8)
+	binary.LittleEndian.PutUint32(rel, uint32(0x1000-0x100))     // entry 0 at 0x1000
+	binary.LittleEndian.PutUint32(rel[4:], uint32(0x8000-0x104)) // entry 1 at 0x8000
+	ents := append(rawEntry(8, 0, orcRegSP, 0, 0), rawEntry(16, 0, orcRegSP, 0, 0)...)
+	tb, err := newORCTable("m", [][2]uint64{{0x1000, 0x1100}, {0x8000, 0x8100}}, 0x100, rel, ents, l)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for ip, want := range map[uint64]int16{0x1010: 8, 0x8010: 16, 0x2000: -1, 0x8100: -1} {
+		e, ok := tb.find(ip)
+		if (want < 0) == ok || (ok && e.spOffset != want) {
+			t.Errorf("find(%#x) = %+v, %v; want sp_offset %d", ip, e, ok, want)
+		}
+	}
 }

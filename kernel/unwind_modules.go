@@ -16,13 +16,13 @@ const maxBTModules = 1 << 13
 // ORC tables and its own symbol table (mod->kallsyms), all read from the
 // dump so that a module without a .ko still unwinds and symbolizes.
 type btModule struct {
-	name           string
-	addr           uint64 // struct module *
-	textLo, textHi uint64
-	numORCs        int
-	orcIP          uint64 // int *orc_unwind_ip
-	orcUnwind      uint64 // struct orc_entry *orc_unwind
-	syms           []modSym
+	name      string
+	addr      uint64      // struct module *
+	text      [][2]uint64 // core text, then init text while it exists
+	numORCs   int
+	orcIP     uint64 // int *orc_unwind_ip
+	orcUnwind uint64 // struct orc_entry *orc_unwind
+	syms      []modSym
 }
 
 // modSym is one function symbol of a module's kallsyms.
@@ -79,13 +79,9 @@ func (k *Kernel) readBTModule(addr uint64) (btModule, error) {
 	if m.name, err = stringField(v, "name", 64); err != nil {
 		return m, err
 	}
-	lv, err := moduleTextLayout(v)
-	if err != nil {
-		return m, err
+	if m.text, err = k.moduleText(v); err != nil {
+		return m, fmt.Errorf("module %s: %w", m.name, err)
 	}
-	m.textLo, _ = ptrField(lv, "base")
-	size, _ := uintField(lv, "size")
-	m.textHi = m.textLo + size
 	n, _ := uintField(v, "arch.num_orcs")
 	m.numORCs = int(min(n, 1<<31))
 	m.orcIP, _ = ptrField(v, "arch.orc_unwind_ip")
@@ -94,17 +90,54 @@ func (k *Kernel) readBTModule(addr uint64) (btModule, error) {
 	return m, nil
 }
 
-// moduleTextLayout is the struct module_layout holding the module's core
-// text: core_layout up to 6.3, mem[MOD_TEXT] (index 0) from 6.4.
-func moduleTextLayout(v dwarf.Value) (dwarf.Value, error) {
-	if l, err := v.Field("core_layout"); err == nil {
-		return l, nil
+// moduleText is the module's core text and, while it is loaded, its init
+// text (a module that crashes in its init function runs there). Up to 6.3
+// these are core_layout and init_layout (base, text_size); from 6.4
+// mem[MOD_TEXT] and mem[MOD_INIT_TEXT] (base, size), the indexes taken
+// from enum mod_mem_type.
+func (k *Kernel) moduleText(v dwarf.Value) ([][2]uint64, error) {
+	var out [][2]uint64
+	add := func(l dwarf.Value, sizeField string) {
+		base, err1 := ptrField(l, "base")
+		size, err2 := uintField(l, sizeField)
+		if err1 == nil && err2 == nil && base != 0 && size != 0 && base+size > base {
+			out = append(out, [2]uint64{base, base + size})
+		}
 	}
-	mem, err := v.Field("mem")
-	if err != nil {
-		return dwarf.Value{}, err
+	if core, err := v.Field("core_layout"); err == nil {
+		add(core, "text_size")
+		if init, err := v.Field("init_layout"); err == nil {
+			add(init, "text_size")
+		}
+	} else {
+		mem, err := v.Field("mem")
+		if err != nil {
+			return nil, err
+		}
+		for _, name := range []string{"MOD_TEXT", "MOD_INIT_TEXT"} {
+			i, err := k.Bin.EnumValue("enum mod_mem_type", name)
+			if err != nil {
+				return nil, err
+			}
+			if l, err := mem.Index(int(i)); err == nil {
+				add(l, "size")
+			}
+		}
 	}
-	return mem.Index(0)
+	if len(out) == 0 {
+		return nil, fmt.Errorf("no text range")
+	}
+	return out, nil
+}
+
+// contains reports whether pc is in the module's text.
+func (m *btModule) contains(pc uint64) bool {
+	for _, r := range m.text {
+		if pc >= r[0] && pc < r[1] {
+			return true
+		}
+	}
+	return false
 }
 
 // maxModSyms caps a module's symbol count read from the dump.

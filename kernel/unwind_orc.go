@@ -113,14 +113,12 @@ func (u *unwinder) readPtRegs(addr uint64, partial bool) (*excFrame, error) {
 // isText reports whether pc is in vmlinux's text ([_stext, _etext) or
 // the init text) or in a module's text.
 func (k *Kernel) isText(pc uint64) bool {
-	for _, r := range k.vmlinuxText() {
-		if pc >= r[0] && pc < r[1] {
-			return true
-		}
+	if inTextRanges(k.vmlinuxText(), pc) {
+		return true
 	}
 	mods, _ := k.btModules()
 	for i := range mods {
-		if pc >= mods[i].textLo && pc < mods[i].textHi {
+		if mods[i].contains(pc) {
 			return true
 		}
 	}

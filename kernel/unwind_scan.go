@@ -39,7 +39,7 @@ func (k *Kernel) symbolFor(pc uint64) (name string, off uint64, module string, o
 	mods, _ := k.btModules()
 	for i := range mods {
 		m := &mods[i]
-		if pc < m.textLo || pc >= m.textHi {
+		if !m.contains(pc) {
 			continue
 		}
 		if s, ok := m.lookup(pc); ok {
@@ -48,7 +48,7 @@ func (k *Kernel) symbolFor(pc uint64) (name string, off uint64, module string, o
 		if s, o, ok := k.Bin.Lookup(pc); ok && s.Module == m.name {
 			return s.Name, o, s.Module, true
 		}
-		return "", pc - m.textLo, m.name, true
+		return "", 0, m.name, true
 	}
 	if s, o, ok := k.Bin.Lookup(pc); ok && k.isText(pc) {
 		return s.Name, o, s.Module, true
