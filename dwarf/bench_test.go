@@ -1,6 +1,9 @@
 package dwarf
 
 import (
+	"os/exec"
+	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/kdx-dev/kdx/internal/fixture"
@@ -79,4 +82,35 @@ func BenchmarkSymbolByAddr(b *testing.B) {
 			b.Fatal("no symbol")
 		}
 	}
+}
+
+// BenchmarkDrgnLoad times drgn 0.0.22 loading the same vmlinux, in the
+// same run as BenchmarkColdIndex, as the reference the cold index must
+// beat. The time is measured inside Python (interpreter start-up and
+// `import drgn` excluded) and reported as drgn-ns/op.
+func BenchmarkDrgnLoad(b *testing.B) {
+	path := fixture.Vmlinux(b)
+	const script = `import sys, time, drgn
+p = drgn.Program()
+t = time.perf_counter()
+p.load_debug_info([sys.argv[1]])
+print(time.perf_counter() - t)`
+	if err := exec.Command("/usr/bin/python3", "-c", "import drgn").Run(); err != nil {
+		b.Skip("drgn (python3-drgn) is not installed")
+	}
+	var total float64
+	n := 0
+	for b.Loop() {
+		out, err := exec.Command("/usr/bin/python3", "-c", script, path).Output()
+		if err != nil {
+			b.Fatal(err)
+		}
+		s, err := strconv.ParseFloat(strings.TrimSpace(string(out)), 64)
+		if err != nil {
+			b.Fatalf("drgn printed %q", out)
+		}
+		total += s
+		n++
+	}
+	b.ReportMetric(total/float64(n)*1e9, "drgn-ns/op")
 }

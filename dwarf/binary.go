@@ -61,15 +61,15 @@ func (b *Binary) load() error {
 	if dd.units, err = parseUnits(dd.name, dd.info, dd.infoAt); err != nil {
 		return err
 	}
-	if err := b.buildIndex(); err != nil {
+	if err := b.scan(); err != nil {
 		return err
 	}
 	b.storeCache()
 	return nil
 }
 
-// buildIndex scans the DWARF and reads the symbol table (on a cache miss).
-func (b *Binary) buildIndex() error {
+// scan builds the DWARF index and reads the symbol table (on a cache miss).
+func (b *Binary) scan() error {
 	var symErr error
 	var wg sync.WaitGroup
 	wg.Add(1)
