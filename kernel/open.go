@@ -15,7 +15,7 @@ import (
 type Kernel struct {
 	Dump *vmcore.Dump
 	Bin  *dwarf.Binary
-	Mem  Memory // kernel virtual memory (a *vmcore.KernelMemory)
+	Mem  Memory             // kernel virtual memory (a *vmcore.KernelMemory)
 	Info *vmcore.VMCoreInfo // nil when the dump carries no VMCOREINFO
 
 	modPaths []string // extra directories for module .ko files
