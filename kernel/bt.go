@@ -72,7 +72,7 @@ func (k *Kernel) newUnwinder(t *Task, cpu int) (*unwinder, error) {
 	if err != nil {
 		return nil, err
 	}
-	u := &unwinder{k: k, orc: o, pt: pt, bt: &Backtrace{Task: *t, Frames: []Frame{}}}
+	u := &unwinder{k: k, mem: k.Mem, orc: o, pt: pt, bt: &Backtrace{Task: *t, Frames: []Frame{}}}
 	u.stacks = []stackInfo{k.taskStack(t.Stack)}
 	if cpu >= 0 {
 		ex, _ := k.cpuStacks(cpu)

@@ -1,7 +1,10 @@
 package kernel
 
 import (
+	"encoding/binary"
 	"fmt"
+
+	"github.com/kdx-dev/kdx/dwarf"
 )
 
 // maxFrames bounds one backtrace. A 16 KiB stack holds at most 2048
@@ -27,6 +30,7 @@ type unwindState struct {
 // unwinder walks one task's stacks.
 type unwinder struct {
 	k      *Kernel
+	mem    dwarf.Reader // the stacks' memory: k.Mem (a test may substitute)
 	orc    *orcTables
 	pt     *ptRegsLayout
 	stacks []stackInfo
@@ -50,11 +54,20 @@ func (u *unwinder) read(addr uint64, what string) (uint64, error) {
 	if u.stackOf(addr, 8) < 0 {
 		return 0, fmt.Errorf("%s at %#x is outside the known stacks (%s)", what, addr, u.stackList())
 	}
-	v, err := u.k.ReadU64(addr)
+	v, err := u.word(addr)
 	if err != nil {
 		return 0, fmt.Errorf("%s at %#x: %w", what, addr, err)
 	}
 	return v, nil
+}
+
+// word reads one stack word through u.mem.
+func (u *unwinder) word(addr uint64) (uint64, error) {
+	var b [8]byte
+	if _, err := u.mem.ReadAt(b[:], addr); err != nil {
+		return 0, err
+	}
+	return binary.LittleEndian.Uint64(b[:]), nil
 }
 
 func (u *unwinder) stackList() string {

@@ -103,7 +103,8 @@ func (u *unwinder) readPtRegs(addr uint64, partial bool) (*excFrame, error) {
 	if u.stackOf(addr, n) < 0 {
 		return nil, fmt.Errorf("pt_regs at %#x (%d bytes) is outside the known stacks (%s)", base, n, u.stackList())
 	}
-	b, err := u.k.ReadBytes(addr, int(n))
+	b := make([]byte, n)
+	_, err := u.mem.ReadAt(b, addr)
 	if err != nil {
 		return nil, fmt.Errorf("pt_regs at %#x: %w", base, err)
 	}

@@ -68,7 +68,7 @@ func (u *unwinder) scan(st unwindState, why string) {
 	s := u.stacks[st.stack]
 	n := 0
 	for a := st.sp &^ 7; a+8 <= s.hi && n < maxScanFrames && len(u.bt.Frames) < maxFrames; a += 8 {
-		v, err := u.k.ReadU64(a)
+		v, err := u.word(a)
 		if err != nil {
 			u.finish(fmt.Sprintf("%s; stack scan stopped at %#x: %v", why, a, err), false)
 			return
