@@ -3,6 +3,7 @@ package kernel
 import (
 	"testing"
 
+	"github.com/kdx-dev/kdx/dwarf"
 	"github.com/kdx-dev/kdx/internal/fixture"
 )
 
@@ -63,5 +64,67 @@ func TestListPoison(t *testing.T) {
 		if got := isListPoison(tc.v); got != tc.want {
 			t.Errorf("isListPoison(%#x) = %v", tc.v, got)
 		}
+	}
+}
+
+// TestWalkHlist walks pid 1's struct pid tasks[PIDTYPE_PID] hlist, whose
+// one node is the task's own pid_links[PIDTYPE_PID].
+func TestWalkHlist(t *testing.T) {
+	k := openFixture(t, "clean", "elf")
+	task, err := k.TaskByPID(1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tv, err := k.Object("struct task_struct", task.Addr, "pid 1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	index := func(v dwarf.Value, field string) dwarf.Value {
+		f, err := v.Field(field)
+		if err == nil {
+			f, err = f.Index(0)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		return f
+	}
+	node := index(tv, "pid_links")
+	head := index(tv, "thread_pid.tasks")
+	r, err := k.WalkList(head.Addr(), ListOptions{Hlist: true, Name: "pid 1 thread_pid->tasks[0]"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !r.Complete || len(r.Findings) != 0 || len(r.Entries) != 1 || r.Entries[0].Node != node.Addr() {
+		t.Fatalf("hlist walk: complete %v, entries %+v, findings %v; want the one node %#x", r.Complete, r.Entries, r.Findings, node.Addr())
+	}
+}
+
+// TestListWalkerSteps walks kdx_cycle by hand: the cycle shows up on the
+// step that closes it, and the walker then stays done.
+func TestListWalkerSteps(t *testing.T) {
+	g := fixture.Truth(t, "list")
+	c := g.CorruptionsOf("list-cycle")[0]
+	k := openFixture(t, "list", "elf")
+	w, err := k.NewListWalker(uint64(g.ListByHead("kdx_cycle").HeadAddr), ListOptions{Name: "kdx_cycle"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	steps := 0
+	for {
+		if _, ok := w.Next(); !ok {
+			break
+		}
+		steps++
+		if steps > 100 {
+			t.Fatal("walker did not stop on the cycle")
+		}
+	}
+	fs := w.Findings()
+	if !w.Done() || w.Complete() || len(fs) != 1 || fs[0].Kind != KindListCycle || fs[0].Addr != uint64(c.Addr) {
+		t.Fatalf("after %d steps: done %v complete %v findings %v", steps, w.Done(), w.Complete(), fs)
+	}
+	if _, ok := w.Next(); ok {
+		t.Error("Next after the end returned an entry")
 	}
 }
