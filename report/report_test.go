@@ -23,7 +23,7 @@ func sample() *Input {
 			Finding: kernel.Finding{Kind: kernel.KindBadFreelistPointer, Severity: kernel.Corrupt, Addr: 0xffff8bc8c22dd960,
 				Cache: "kdx_obj", Slab: 0xfffff8318008b740, Found: "0x4141414141414141",
 				Refs: []kernel.Ref{{Addr: 0xffff8bc8c22dd780 + 0x30, Value: 0xffff8bc8c22dd900, What: "kdx_obj +0x30"}}},
-			HexBase: 0xffff8bc8c22dd950, Words: []uint64{0, 0x4141414141414141, 0}, WordOK: []bool{true, true, false},
+			HexBase: 0xffff8bc8c22dd958, Words: []uint64{0, 0x4141414141414141, 0}, WordOK: []bool{true, true, false},
 			StructType: "struct kdx_obj", Struct: "struct kdx_obj {\n  [0x0] self = 0xffff8bc8c22dd900,\n}\n"}},
 		Bookmarks: []Bookmark{{Addr: 0xffff8bc8c22dd900, Note: "the victim | really", What: "finding 0"}},
 	}
@@ -44,7 +44,7 @@ func TestWriteMarkdown(t *testing.T) {
 		"[    3.000000] kdxplant: HOLD",
 		"| kdx_obj | 192 | 3700 | 4011 | 191 | 764.0 KiB |",
 		"### 1. corrupt `bad-freelist-pointer` at `0xffff8bc8c22dd960`",
-		"ffff8bc8c22dd950:  0000000000000000   4141414141414141!",
+		"ffff8bc8c22dd958:  0000000000000000   4141414141414141!",
 		"  ????????????????",
 		"```c\nstruct kdx_obj {",
 		"| `0xffff8bc8c22dd7b0` | `0xffff8bc8c22dd900` | kdx_obj +0x30 |",
