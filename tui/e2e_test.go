@@ -1,0 +1,146 @@
+package tui_test
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kdx-dev/kdx/internal/fixture"
+)
+
+// The end-to-end tests build the real kdx and drive it in an 80x24 tmux
+// pane as a person would: keys in with send-keys, the screen read back
+// with capture-pane.
+
+type pane struct {
+	t    *testing.T
+	name string
+}
+
+func buildKdx(t *testing.T) string {
+	t.Helper()
+	if _, err := exec.LookPath("tmux"); err != nil {
+		t.Skip("tmux not installed")
+	}
+	bin := filepath.Join(t.TempDir(), "kdx")
+	cmd := exec.Command("go", "build", "-o", bin, "github.com/kdx-dev/kdx/cmd/kdx")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("building kdx: %v\n%s", err, out)
+	}
+	return bin
+}
+
+func openPane(t *testing.T, bin, scenario string) *pane {
+	dump := fixture.DumpPath(t, scenario, "kdump-c31")
+	vmlinux := fixture.Vmlinux(t)
+	mods := filepath.Dir(fixture.Module(t))
+	p := &pane{t: t, name: fmt.Sprintf("kdxe2e%d", time.Now().UnixNano())}
+	line := fmt.Sprintf("%s %s %s --mod-path %s", bin, dump, vmlinux, mods)
+	if out, err := exec.Command("tmux", "new-session", "-d", "-s", p.name, "-x", "80", "-y", "24", line).CombinedOutput(); err != nil {
+		t.Fatalf("tmux: %v\n%s", err, out)
+	}
+	t.Cleanup(func() { exec.Command("tmux", "kill-session", "-t", p.name).Run() })
+	return p
+}
+
+func (p *pane) keys(keys ...string) {
+	p.t.Helper()
+	for _, k := range keys {
+		args := []string{"send-keys", "-t", p.name}
+		if k == "Enter" || k == "Escape" {
+			args = append(args, k)
+		} else {
+			args = append(args, "-l", k)
+		}
+		if out, err := exec.Command("tmux", args...).CombinedOutput(); err != nil {
+			p.t.Fatalf("send-keys %q: %v\n%s", k, err, out)
+		}
+	}
+}
+
+func (p *pane) screen() string {
+	out, err := exec.Command("tmux", "capture-pane", "-p", "-t", p.name).Output()
+	if err != nil {
+		p.t.Fatalf("capture-pane: %v", err)
+	}
+	return string(out)
+}
+
+// wait returns the screen once it shows want, failing after 30 s.
+func (p *pane) wait(want string) string {
+	p.t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		s := p.screen()
+		if strings.Contains(s, want) {
+			return s
+		}
+		if time.Now().After(deadline) {
+			p.t.Fatalf("screen never showed %q; last screen:\n%s", want, s)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// TestE2EFreelist: from the first screen to the planted bad freelist
+// pointer, its page and references, and an exported report naming it.
+func TestE2EFreelist(t *testing.T) {
+	bin := buildKdx(t)
+	truth := fixture.Truth(t, "freelist")
+	bad := truth.Corruptions[0].Addr
+	p := openPane(t, bin, "freelist")
+	p.wait("RELEASE")
+	p.keys("6")
+	p.wait("kdx_obj")
+	p.keys(":check", "Enter")
+	p.wait("check done")
+	s := p.wait(fmt.Sprintf("%016x", uint64(bad)))
+	if !strings.Contains(s, "!corrupt") {
+		t.Fatalf("finding not marked:\n%s", s)
+	}
+	p.keys("j", "Enter")
+	s = p.wait("damaged words")
+	if !strings.Contains(s, "4141414141414141!") {
+		t.Fatalf("planted word not marked on the finding page:\n%s", s)
+	}
+	p.keys("G")
+	p.wait("references (")
+	out := filepath.Join(t.TempDir(), "report.md")
+	p.keys(":export "+out, "Enter")
+	p.wait("wrote " + out)
+	md, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(md), fmt.Sprintf("at `%#016x`", uint64(bad))) {
+		t.Fatalf("report does not name the finding at %#x:\n%s", uint64(bad), md)
+	}
+	p.keys(":export "+out, "Enter")
+	p.wait("exists (use --force")
+}
+
+// TestE2EListWalk: walk the damaged list by hand to the planted bad next.
+func TestE2EListWalk(t *testing.T) {
+	bin := buildKdx(t)
+	truth := fixture.Truth(t, "list")
+	c := truth.CorruptionsOf("list-bad-next")[0]
+	p := openPane(t, bin, "list")
+	p.wait("RELEASE")
+	p.keys(":list kdx_list -s kdx_node -l link", "Enter")
+	p.wait("entry #0")
+	p.keys("]")
+	p.wait("entry #1")
+	p.keys("[")
+	p.wait("entry #0")
+	p.keys("}")
+	s := p.wait("list-bad-next")
+	for _, want := range []string{fmt.Sprintf("entry #%d", c.NodeID), fmt.Sprintf("entry %#x", uint64(c.Node)), "NOT complete"} {
+		if !strings.Contains(s, want) {
+			t.Fatalf("screen lacks %q:\n%s", want, s)
+		}
+	}
+}
