@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"sync/atomic"
 	"testing"
 
 	"github.com/kdx-dev/kdx/internal/kdumptest"
@@ -74,10 +75,10 @@ func exercise(t *testing.T, b []byte) {
 			}
 		}
 	}
-	pages := 0
+	var pages atomic.Int32
 	stop := errors.New("stop")
 	_ = d.ForEachPage(context.Background(), 2, func(uint64, []byte, error) error {
-		if pages++; pages > 64 {
+		if pages.Add(1) > 64 {
 			return stop
 		}
 		return nil

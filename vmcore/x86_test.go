@@ -165,3 +165,11 @@ func TestTranslateWithoutVMCoreInfo(t *testing.T) {
 		t.Errorf("Translate = 0x%x, %v", pa, err)
 	}
 }
+
+func kmem4(t *testing.T, d *vmcore.Dump) *vmcore.KernelMemory {
+	km, err := vmcore.NewKernelMemory(d, vmcore.KernelConfig{PageOffsetBaseSym: poSym})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return km
+}
