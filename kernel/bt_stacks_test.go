@@ -1,6 +1,10 @@
 package kernel
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/kdx-dev/kdx/internal/fixture"
+)
 
 // Every CPU's IRQ stack and IST exception stacks are found and readable
 // (the NMI stack is where a kdump's stopped CPUs ran crash_nmi_callback).
@@ -32,5 +36,54 @@ func TestCPUStacks(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// Unwinds that start on an IRQ or NMI stack reach the task stack, cross
+// the interrupt's pt_regs, and still end normally. The panic scenario's QEMU dump
+// always has one (the other CPU sits in crash_nmi_callback); interrupts
+// caught in flight by QEMU are checked wherever a dump has one.
+func TestBacktraceCrossesStacks(t *testing.T) {
+	nmi := 0
+	for _, d := range fixture.Dumps(t) {
+		if d.Format != "elf" {
+			continue
+		}
+		k := openFixture(t, d.Scenario, d.Format)
+		bts, err := k.BacktraceAll()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, b := range bts {
+			if len(b.Frames) == 0 || b.Frames[0].Stack == "task" {
+				continue
+			}
+			first := b.Frames[0].Stack
+			i := 0
+			for i < len(b.Frames) && b.Frames[i].Stack == first {
+				i++
+			}
+			// The IRQ stack is left through call_on_irqstack's saved SP,
+			// then the entry code's pt_regs; the NMI stack through pt_regs.
+			exc := ""
+			for _, f := range b.Frames[i-1:] {
+				if f.Exception != nil && !f.Exception.UserMode() {
+					exc = f.Func
+					break
+				}
+			}
+			if i == len(b.Frames) || exc == "" || b.Frames[i].Stack != "task" || !b.Complete {
+				t.Errorf("%s/%s pid %d: starts on the %s stack but does not cross a pt_regs to the task stack:\n%s",
+					d.Scenario, d.Format, b.Task.PID, first, b)
+				continue
+			}
+			if first == "NMI" {
+				nmi++
+			}
+			t.Logf("%s/%s pid %d: %s stack -> task stack, pt_regs of %s", d.Scenario, d.Format, b.Task.PID, first, exc)
+		}
+	}
+	if nmi == 0 {
+		t.Error("no backtrace crossed from the NMI stack (expected in panic/elf)")
 	}
 }
