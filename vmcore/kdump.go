@@ -190,6 +190,9 @@ func (k *KdumpFile) parseSub() error {
 	if k.version >= 6 {
 		k.startPFN, k.endPFN = le.Uint64(s[ksStartPFN64:]), le.Uint64(s[ksEndPFN64:])
 		if m := le.Uint64(s[ksMaxMapnr64:]); m != 0 {
+			if m&0xffffffff != k.maxMapnr && m <= 0xffffffff {
+				k.warn("%s: header max_mapnr %d differs from max_mapnr_64 %d; using the latter", k.src.name(), k.maxMapnr, m)
+			}
 			k.maxMapnr = m
 		}
 	}

@@ -1,8 +1,10 @@
 package vmcore_test
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/kdx-dev/kdx/internal/kdumptest"
@@ -236,5 +238,39 @@ func TestKdumpLargeRead(t *testing.T) {
 	}
 	if string(buf[:pg-100]) != string(pageData(1)[100:]) || string(buf[pg-100:2*pg-100]) != string(pageData(2)) {
 		t.Error("large read: wrong bytes before the excluded page")
+	}
+}
+
+// TestKdumpV6Fields: version 6 takes max_mapnr and the split range from
+// the 64-bit sub-header fields; older versions from the 32-bit ones.
+func TestKdumpV6Fields(t *testing.T) {
+	const subHdr = pg // the sub-header starts at block 1
+	for _, tc := range []struct {
+		version int32
+		zeroOld bool // zero the old 32-bit max_mapnr and split fields
+		wantOK  bool
+	}{
+		{6, true, true},
+		{5, true, false},
+		{5, false, true},
+	} {
+		b := kspec{version: tc.version, codec: kdumptest.Zlib, split: true, start: 0, end: 200}.build(t)
+		if tc.zeroOld {
+			binary.LittleEndian.PutUint32(b[440:], 0)       // max_mapnr
+			binary.LittleEndian.PutUint64(b[subHdr+16:], 0) // start_pfn
+			binary.LittleEndian.PutUint64(b[subHdr+24:], 0) // end_pfn
+		}
+		d, err := vmcore.Open(writeTemp(t, "dump", b))
+		if err != nil {
+			t.Fatalf("v%d: %v", tc.version, err)
+		}
+		_, err = d.ReadPhys(make([]byte, 8), pg)
+		if (err == nil) != tc.wantOK {
+			t.Errorf("v%d zeroOld=%v: read PFN 1: %v", tc.version, tc.zeroOld, err)
+		}
+		if tc.version == 6 && !strings.Contains(strings.Join(d.Warnings(), "\n"), "max_mapnr") {
+			t.Errorf("v6: no warning for max_mapnr disagreeing: %q", d.Warnings())
+		}
+		d.Close()
 	}
 }
