@@ -55,6 +55,7 @@ func (b *Binary) load() error {
 	b.dd = dd
 	b.types.init(dd)
 	if b.loadCache() {
+		b.types.ix = b.ix
 		return nil
 	}
 	b.banner = b.ef.banner()
@@ -64,6 +65,7 @@ func (b *Binary) load() error {
 	if err := b.scan(); err != nil {
 		return err
 	}
+	b.types.ix = b.ix
 	b.storeCache()
 	return nil
 }

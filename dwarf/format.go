@@ -38,6 +38,7 @@ func Format(v Value, opts FormatOptions) (string, error) {
 	if opts.MaxString <= 0 {
 		opts.MaxString = 256
 	}
+	v.typ = completeType(v.typ)
 	buf, err := v.Bytes()
 	if err != nil {
 		return "", err
@@ -113,6 +114,9 @@ func (p *printer) value(buf []byte, t godwarf.Type, addr uint64, bitOff, bitSize
 }
 
 func (p *printer) structValue(buf []byte, st *godwarf.StructType, addr uint64, depth int) {
+	if full, ok := completeType(st).(*godwarf.StructType); ok {
+		st = full
+	}
 	if st.Incomplete {
 		p.sb.WriteString("<incomplete " + typeString(st) + ">")
 		return

@@ -60,6 +60,7 @@ func loadModuleData(path string, data []byte, sectionAddrs map[string]uint64) (m
 	if m.ix, err = buildIndex(m.dd); err != nil {
 		return nil, err
 	}
+	m.types.ix = m.ix
 	return m, nil
 }
 

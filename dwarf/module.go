@@ -103,6 +103,7 @@ func (b *Binary) LoadModule(koPath string, sectionAddrs map[string]uint64) (*Mod
 	if err != nil {
 		return nil, err
 	}
+	m.types.outer = b.types.lookupComplete // declarations of vmlinux types
 	b.modMu.Lock()
 	b.modules = append(b.modules, m)
 	b.modMu.Unlock()

@@ -115,6 +115,10 @@ var kernelTypes = []struct{ Type, Field, Kind string }{
 	{"struct module", "core_layout|mem", "struct|array"},
 	{"struct module", "kallsyms", "pointer"},
 	{"struct module", "sect_attrs", "pointer"},
+	{"struct module_sect_attrs", "nsections", "int"},
+	{"struct module_sect_attrs", "attrs", "array"},
+	{"struct module_sect_attr", "battr.attr.name", "pointer"},
+	{"struct module_sect_attr", "address", "int"},
 
 	// printk ring buffer
 	{"var prb", "", "pointer"},

@@ -157,3 +157,33 @@ func TestModuleErrors(t *testing.T) {
 		}
 	}
 }
+
+// TestCompleteDeclaration: struct module's sect_attrs points at a type
+// its unit only declares; dereferencing it must give the definition.
+func TestCompleteDeclaration(t *testing.T) {
+	b := openFixture(t)
+	mod, err := b.Type("struct module")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, f, err := fieldPathOf(mod, "sect_attrs")
+	if err != nil {
+		t.Fatal(err)
+	}
+	decl := resolve(f.Type.(*godwarf.PtrType).Type).(*godwarf.StructType)
+	if !decl.Incomplete {
+		t.Skip("this vmlinux defines struct module_sect_attrs where struct module is")
+	}
+	full, ok := completeType(decl).(*godwarf.StructType)
+	if !ok || full.Incomplete || len(full.Field) == 0 {
+		t.Fatalf("completed to %v", CTypeName(full))
+	}
+	v := NewValue(f.Type, 0x1000, &memReader{base: 0x1000, b: []byte{0, 0x20, 0, 0, 0, 0, 0, 0}}, "m.sect_attrs")
+	d, err := v.Deref()
+	if err != nil || d.Size() != full.Size() || d.Size() == 0 {
+		t.Errorf("Deref: size %d, %v; want %d", d.Size(), err, full.Size())
+	}
+	if _, err := v.Field("nsections"); err != nil {
+		t.Errorf("Field through the declaration: %v", err)
+	}
+}

@@ -26,6 +26,11 @@ type typeCache struct {
 	dd    *debugData
 	byOff map[uint64]godwarf.Type
 	added []uint64 // offsets cached during the current decode, undone on error
+
+	// ix, when set, completes declarations (see completeType); outer is
+	// consulted next (a module's declarations of vmlinux types).
+	ix    *index
+	outer func(kind uint8, name string) (godwarf.Type, bool)
 }
 
 func (tc *typeCache) init(dd *debugData) {
@@ -52,7 +57,26 @@ func (tc *typeCache) typeAt(off uint64) (t godwarf.Type, err error) {
 		}
 		tc.added = tc.added[:0]
 	}()
-	return tc.decode(off, 0)
+	t, err = tc.decode(off, 0)
+	if err == nil {
+		tc.fixSizes()
+	}
+	return t, err
+}
+
+// fixSizes recomputes, for the types decoded in this call, the sizes that
+// were taken while a type they depend on was still being built (a struct
+// reached again through a declaration's completion).
+func (tc *typeCache) fixSizes() {
+	for _, off := range tc.added {
+		if st, ok := tc.byOff[off].(*godwarf.StructType); ok {
+			for _, f := range st.Field {
+				if f.BitSize == 0 {
+					f.ByteSize = sizeOf(f.Type)
+				}
+			}
+		}
+	}
 }
 
 func (tc *typeCache) put(off uint64, t godwarf.Type) {
@@ -96,19 +120,26 @@ func (tc *typeCache) decode(off uint64, depth int) (godwarf.Type, error) {
 		t.Type, err = tc.ref(e, depth)
 		return t, err
 	case tagTypedef:
-		t := &godwarf.TypedefType{CommonType: common}
-		tc.put(off, t)
-		if t.Type, err = tc.ref(e, depth); err == nil {
-			t.ByteSize = t.Type.Size()
+		// Typedefs, qualifiers and arrays cannot contain themselves except
+		// through a pointer (which is cached before its target), so their
+		// target is decoded first and they are never seen half-built.
+		under, err := tc.ref(e, depth)
+		if err != nil {
+			return nil, err
 		}
-		return t, err
+		t := &godwarf.TypedefType{CommonType: common, Type: under}
+		t.ByteSize = sizeOf(under)
+		tc.put(off, t)
+		return t, nil
 	case tagConstType, tagVolatileType, tagRestrictType, tagAtomicType:
-		t := &godwarf.QualType{CommonType: common, Qual: qualName(e.tag)}
-		tc.put(off, t)
-		if t.Type, err = tc.ref(e, depth); err == nil {
-			t.ByteSize = t.Type.Size()
+		under, err := tc.ref(e, depth)
+		if err != nil {
+			return nil, err
 		}
-		return t, err
+		t := &godwarf.QualType{CommonType: common, Qual: qualName(e.tag), Type: under}
+		t.ByteSize = sizeOf(under)
+		tc.put(off, t)
+		return t, nil
 	case tagSubroutineType:
 		return tc.funcType(common, e, u, depth)
 	case tagUnspecType:
@@ -169,4 +200,19 @@ func baseType(c godwarf.CommonType, enc, bits int64) godwarf.Type {
 	}
 	b.ReflectKind = reflect.Uint
 	return &godwarf.UintType{BasicType: b}
+}
+
+// lookupComplete finds the definition of a kind and name in this cache's
+// index, for another cache's outer hook.
+func (tc *typeCache) lookupComplete(kind uint8, name string) (godwarf.Type, bool) {
+	if tc.ix != nil {
+		if d, ok := tc.ix.find(kind, name); ok && d.decl == 0 {
+			t, err := tc.typeAt(d.die)
+			return t, err == nil
+		}
+	}
+	if tc.outer != nil {
+		return tc.outer(kind, name)
+	}
+	return nil, false
 }

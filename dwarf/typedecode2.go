@@ -15,6 +15,9 @@ func (tc *typeCache) structType(c godwarf.CommonType, e *entry, u *unit, depth i
 	t.ReflectKind = reflect.Struct
 	t.Incomplete = e.flag(atDeclaration)
 	tc.put(e.off, t)
+	if t.Incomplete && t.StructName != "" {
+		declOwners.Store(t, tc)
+	}
 	err := tc.dd.children(u, e, func(k *entry) error {
 		if k.tag != tagMember {
 			return nil
@@ -119,14 +122,11 @@ func (tc *typeCache) arrayType(c godwarf.CommonType, e *entry, u *unit, depth in
 	if len(counts) == 0 {
 		counts = []int64{-1}
 	}
-	// Cache a placeholder first: an array type cannot contain itself, but
-	// corrupt input can say it does.
-	outer := &godwarf.ArrayType{CommonType: c}
-	tc.put(e.off, outer)
-	elem, err := tc.ref(e, depth)
+	elem, err := tc.ref(e, depth) // see the typedef case in decode
 	if err != nil {
 		return nil, err
 	}
+	outer := &godwarf.ArrayType{CommonType: c}
 	// int a[2][3] is an array of 2 arrays of 3: build from the innermost.
 	for i := len(counts) - 1; i >= 0; i-- {
 		at := &godwarf.ArrayType{Type: elem, Count: counts[i]}
@@ -135,14 +135,15 @@ func (tc *typeCache) arrayType(c godwarf.CommonType, e *entry, u *unit, depth in
 			at.Type, at.Count = elem, counts[0]
 		}
 		at.ReflectKind = reflect.Array
-		at.StrideBitSize = 8 * elem.Size()
+		at.StrideBitSize = 8 * sizeOf(elem)
 		if at.Count > 0 {
-			at.ByteSize = at.Count * elem.Size()
+			at.ByteSize = at.Count * sizeOf(elem)
 		} else {
 			at.ByteSize = 0
 		}
 		elem = at
 	}
+	tc.put(e.off, outer)
 	return outer, nil
 }
 

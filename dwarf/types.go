@@ -128,7 +128,7 @@ func fieldPathOf(t godwarf.Type, path string) (int64, *godwarf.StructField, erro
 	var off int64
 	var f *godwarf.StructField
 	for _, name := range strings.Split(path, ".") {
-		st, ok := godwarf.ResolveTypedef(t).(*godwarf.StructType)
+		st, ok := resolve(completeType(t)).(*godwarf.StructType)
 		if !ok {
 			return 0, nil, fmt.Errorf("field %q: %s is not a struct or union: %w", name, typeString(t), ErrNotFound)
 		}

@@ -63,7 +63,7 @@ func (v Value) Mem() Reader { return v.mem }
 
 // Size is the byte size of the Value's type (0 for void, flexible arrays
 // and functions).
-func (v Value) Size() int64 { return sizeOf(v.typ) }
+func (v Value) Size() int64 { return sizeOf(completeType(v.typ)) }
 
 // Bitfield reports the bit offset and width when the Value is a bitfield.
 func (v Value) Bitfield() (bitOff, bitSize int, ok bool) {

@@ -65,7 +65,7 @@ func (v Value) member(name string) (Value, error) {
 			v, t, sep = d, resolve(pt.Type), "->"
 		}
 	}
-	st, ok := t.(*godwarf.StructType)
+	st, ok := resolve(completeType(t)).(*godwarf.StructType)
 	if !ok {
 		return Value{}, v.errorf("field %q: %s is not a struct or union: %w", name, typeString(v.typ), ErrType)
 	}
@@ -101,7 +101,7 @@ func (v Value) Deref() (Value, error) {
 	if p == 0 {
 		return Value{}, v.errorf("NULL pointer dereference")
 	}
-	return Value{typ: pt.Type, addr: p, mem: v.mem, path: "*" + v.path}, nil
+	return Value{typ: completeType(pt.Type), addr: p, mem: v.mem, path: "*" + v.path}, nil
 }
 
 // Index returns element i of an array (bounds-checked unless the array is
@@ -119,7 +119,8 @@ func (v Value) Index(i int) (Value, error) {
 		if err != nil {
 			return Value{}, err
 		}
-		return Value{typ: t.Type, addr: p + uint64(int64(i)*sizeOf(t.Type)), mem: v.mem, path: path}, nil
+		elem := completeType(t.Type)
+		return Value{typ: elem, addr: p + uint64(int64(i)*sizeOf(elem)), mem: v.mem, path: path}, nil
 	}
 	return Value{}, v.errorf("cannot index %s: %w", typeString(v.typ), ErrType)
 }
