@@ -27,9 +27,11 @@ type Backend interface {
 	ListStepper(c Command) (ListStepper, error)
 	// Slab is nil when slab verification is not available.
 	Slab() SlabBackend
-	// Refs finds every word in memory that points at addr (or into
-	// [addr, addr+span)); nil func when not available.
+	// Refs finds every word in memory that points at addr (or into the
+	// object holding it); span is a hint of the object's size.
 	Refs(ctx context.Context, addr, span uint64) ([]kernel.Ref, error)
+	// Search finds every word in memory equal to value.
+	Search(ctx context.Context, value uint64) ([]kernel.Ref, error)
 	// Export writes the markdown report with the session's findings and
 	// bookmarks.
 	Export(path string, force bool, s Session) error

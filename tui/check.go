@@ -33,11 +33,6 @@ func tickCheck(r *checkRun) tea.Cmd {
 }
 
 func (m Model) startCheck(c Command) (tea.Model, tea.Cmd) {
-	s := m.b.Slab()
-	if s == nil {
-		m.setErr(errNoSlab)
-		return m, nil
-	}
 	if m.check != nil && !m.check.finished() {
 		m.status = "a check is already running (esc cancels it)"
 		return m, nil
@@ -46,7 +41,15 @@ func (m Model) startCheck(c Command) (tea.Model, tea.Cmd) {
 	ctx, cancel := context.WithCancel(context.Background())
 	r := &checkRun{scope: c.Arg, cancel: cancel}
 	m.check = r
+	b := m.b
 	go func() {
+		s := b.Slab() // may read the dump: not in Update
+		if s == nil {
+			r.mu.Lock()
+			r.fin, r.err = true, errNoSlab
+			r.mu.Unlock()
+			return
+		}
 		err := s.Check(ctx, c.Arg,
 			func(done, total int) { r.mu.Lock(); r.done, r.total = done, total; r.mu.Unlock() },
 			func(f kernel.Finding) {

@@ -114,6 +114,16 @@ func (f *fakeBackend) Refs(ctx context.Context, addr, span uint64) ([]kernel.Ref
 	return nil, nil
 }
 
+func (f *fakeBackend) Search(ctx context.Context, value uint64) ([]kernel.Ref, error) {
+	var out []kernel.Ref
+	for a, w := range f.mem {
+		if w == value {
+			out = append(out, kernel.Ref{Addr: a, Value: w, What: "fake memory"})
+		}
+	}
+	return out, nil
+}
+
 func (f *fakeBackend) Export(path string, force bool, s Session) error {
 	f.exported, f.exportTo = append(f.exported, s), append(f.exportTo, path)
 	return nil

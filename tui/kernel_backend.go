@@ -2,7 +2,6 @@ package tui
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -106,9 +105,24 @@ func (b *KernelBackend) ListStepper(c Command) (ListStepper, error) {
 	return b.K.NewListWalker(head, kernel.ListOptions{Type: c.Type, Member: c.Member, Hlist: c.Hlist, Name: c.Arg})
 }
 
-// Refs is not available until the memory search lands.
+// maxRefs bounds the references one search keeps for the browser.
+const maxRefs = 10000
+
+// Refs finds the words pointing at addr, or into the slab object holding
+// it (kernel.Refs), scanning all present memory.
 func (b *KernelBackend) Refs(ctx context.Context, addr, span uint64) ([]kernel.Ref, error) {
-	return nil, errors.New("memory search (refs) is not available in this build")
+	b.slabs() // so that refs target the whole slab object
+	return b.K.Refs(ctx, kernel.RefTarget{Addr: addr}, kernel.SearchOptions{Max: maxRefs})
+}
+
+// Search finds the words equal to value, each classified.
+func (b *KernelBackend) Search(ctx context.Context, value uint64) ([]kernel.Ref, error) {
+	b.slabs()
+	hits, err := b.K.Search(ctx, value, kernel.SearchOptions{Max: maxRefs})
+	if err != nil {
+		return nil, err
+	}
+	return b.K.Classify(hits), nil
 }
 
 func (b *KernelBackend) slabs() (*slab.SLUB, error) {

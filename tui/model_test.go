@@ -245,3 +245,12 @@ func pageText(m Model) string {
 	}
 	return b.String()
 }
+
+func TestSearchAndRefs(t *testing.T) {
+	m := press(t, ready(t, newFake()), ":search 4141414141414141", "enter")
+	mustContain(t, m, "1 words hold 0x4141414141414141", fmt.Sprintf("%016x", uint64(fakeBad)))
+	m = press(t, m, fmt.Sprintf(":refs %#x", uint64(fakeObj)), "enter")
+	mustContain(t, m, "1 words point at", "kdx_obj 0xffff888000002000 +0x8")
+	m = press(t, m, "down", "enter")
+	mustContain(t, m, "[whatis 0xffff888000002008]")
+}

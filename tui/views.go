@@ -34,7 +34,7 @@ func init() {
 		"whatis":    {load: loadWhatis, render: renderWhatis},
 		"list":      {load: loadList, render: renderList},
 		"refs":      {load: loadRefs, render: renderRefs},
-		"search":    {load: loadRefs, render: renderRefs},
+		"search":    {load: loadSearch, render: renderRefs},
 		"findings":  {render: renderFindings},
 		"finding":   {load: loadFinding, render: renderFinding},
 		"bookmarks": {render: renderBookmarks},

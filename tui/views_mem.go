@@ -209,9 +209,21 @@ func loadRefs(ctx context.Context, b Backend, c Command) (any, error) {
 	return &refsData{c.Addr, r}, nil
 }
 
+func loadSearch(ctx context.Context, b Backend, c Command) (any, error) {
+	r, err := b.Search(ctx, c.Addr)
+	if err != nil {
+		return nil, err
+	}
+	return &refsData{c.Addr, r}, nil
+}
+
 func renderRefs(p *page, m *Model) []line {
 	d := p.data.(*refsData)
-	out := []line{plain("%d words point at %#x:", len(d.refs), d.addr)}
+	what := "point at"
+	if p.cmd.Name == "search" {
+		what = "hold"
+	}
+	out := []line{plain("%d words %s %#x:", len(d.refs), what, d.addr)}
 	return append(out, refLines(d.refs)...)
 }
 
