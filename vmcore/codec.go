@@ -99,7 +99,7 @@ var (
 
 func decodeZstd(dst, src []byte) error {
 	zstdOnce.Do(func() {
-		zstdDec, zstdErr = zstd.NewReader(nil, zstd.WithDecoderConcurrency(0), zstd.WithDecoderMaxMemory(64<<20))
+		zstdDec, zstdErr = zstd.NewReader(nil, zstd.WithDecoderConcurrency(0), zstd.WithDecoderMaxMemory(maxBlockSize*2), zstd.WithDecoderMaxWindow(maxBlockSize*2))
 	})
 	if zstdErr != nil {
 		return fmt.Errorf("zstd: %w", zstdErr)

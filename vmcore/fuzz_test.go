@@ -158,3 +158,21 @@ func FuzzNotes(f *testing.F) {
 		}
 	})
 }
+
+// FuzzDecodePage feeds every codec arbitrary page data: an error or
+// exactly one page, never a panic.
+func FuzzDecodePage(f *testing.F) {
+	page := make([]byte, 4096)
+	for i := range page {
+		page[i] = byte(i / 7)
+	}
+	for _, c := range []kdumptest.Codec{kdumptest.Zlib, kdumptest.Snappy, kdumptest.Zstd} {
+		data, flags := kdumptest.Compress(c, page)
+		f.Add(data, flags)
+	}
+	f.Add(kdumptest.LZOLiteral(page), uint32(FlagLZO))
+	f.Fuzz(func(t *testing.T, src []byte, flags uint32) {
+		dst := make([]byte, 4096)
+		_ = decodePage(dst, src, flags)
+	})
+}
