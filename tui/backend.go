@@ -56,6 +56,7 @@ type Whatis struct {
 	Desc []string // lines of description, sanitized
 	Type string   // the type to show it as ("struct task_struct"), or ""
 	Obj  uint64   // start of the object of Type
+	Size uint64   // the object's size when known (a slab object's stride)
 	Bad  bool     // the address is inside a damaged object
 }
 

@@ -72,7 +72,7 @@ func (b *KernelBackend) Whatis(addr uint64) (Whatis, error) {
 			out.Desc = append(out.Desc, fmt.Sprintf("slab object %#x of %s (+%#x, %s), slab %#x", so.Object, kernel.Sanitize(so.Cache, false), so.Offset, state, so.Slab))
 		}
 		if typ := b.cacheType(so.Cache); typ != "" {
-			out.Type, out.Obj = typ, so.Object
+			out.Type, out.Obj, out.Size = typ, so.Object, so.Size
 		}
 	}
 	if w.Kind == "page" && w.Page != 0 && out.Type == "" {

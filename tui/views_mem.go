@@ -31,12 +31,13 @@ var offRe = regexp.MustCompile(`^\s*\[(0x[0-9a-f]+|\d+)\]`)
 
 func renderStruct(p *page, m *Model) []line {
 	d := p.data.(*structData)
-	return structLines(d.text, d.addr)
+	return structLines(d.text, d.addr, 0)
 }
 
 // structLines gives each member line the address of its word, so that a
 // corrupted member is highlighted where it is printed.
-func structLines(text string, base uint64) []line {
+// size, when known, closes the last member's span at the object's end.
+func structLines(text string, base, size uint64) []line {
 	out := textLines(text)
 	last := -1 // the previous member line, whose span ends here
 	for i := range out {
@@ -55,6 +56,13 @@ func structLines(text string, base uint64) []line {
 		}
 		out[i].span = [2]uint64{a, a}
 		last = i
+	}
+	if last >= 0 {
+		end := out[last].span[0] + 8
+		if size > 0 && base+size > out[last].span[0] {
+			end = base + size
+		}
+		out[last].span[1] = end
 	}
 	return out
 }
@@ -191,7 +199,7 @@ func renderWhatis(p *page, m *Model) []line {
 		act(fmt.Sprintf("refs %#x", d.w.Addr), "→ refs %#x (who points here)", d.w.Addr))
 	if d.st != "" {
 		out = append(out, plain(""))
-		out = append(out, structLines(d.st, d.w.Obj)...)
+		out = append(out, structLines(d.st, d.w.Obj, d.w.Size)...)
 	}
 	return out
 }

@@ -186,7 +186,7 @@ func renderList(p *page, m *Model) []line {
 	if w.cmd.Type == "" {
 		base = e.Node
 	}
-	return append(out, structLines(w.text, base)...)
+	return append(out, structLines(w.text, base, 0)...)
 }
 
 // linkChecks says, as the walk goes, whether this entry's prev points at
