@@ -106,7 +106,7 @@ func (m Model) checkTick(msg checkTickMsg) (tea.Model, tea.Cmd) {
 	case err != nil:
 		m.setErr(err)
 	default:
-		m.statusf("check done: %s", r.summary())
+		m.statusf("%s: %d findings", r.summary(), len(m.findings))
 	}
 	return m, nil
 }
@@ -131,7 +131,7 @@ func (r *checkRun) summary() string {
 			state = "stopped"
 		}
 	}
-	return fmt.Sprintf("check of %s %s, %d findings", scope, state, r.count)
+	return fmt.Sprintf("check of %s %s", scope, state)
 }
 
 // line is the progress bar while the check runs, "" after.
@@ -147,8 +147,8 @@ func (r *checkRun) line(w int) string {
 	}
 	bar := 20
 	fill := pct * bar / 100
-	s := fmt.Sprintf("check [%s%s] %3d%%  %d/%d  %d findings  (esc cancels)",
-		strings.Repeat("#", fill), strings.Repeat("-", bar-fill), pct, r.done, r.total, r.count)
+	s := fmt.Sprintf("check [%s%s] %3d%%  %d/%d caches  (esc cancels)",
+		strings.Repeat("#", fill), strings.Repeat("-", bar-fill), pct, r.done, r.total)
 	if len(s) > w {
 		s = s[:max(0, w)]
 	}

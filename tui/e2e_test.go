@@ -97,7 +97,7 @@ func TestE2EFreelist(t *testing.T) {
 	p.keys("6")
 	p.wait("kdx_obj")
 	p.keys(":check", "Enter")
-	p.wait("check done")
+	p.wait("caches done")
 	s := p.wait(fmt.Sprintf("%016x", uint64(bad)))
 	if !strings.Contains(s, "!corrupt") {
 		t.Fatalf("finding not marked:\n%s", s)

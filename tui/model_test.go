@@ -254,3 +254,23 @@ func TestSearchAndRefs(t *testing.T) {
 	m = press(t, m, "down", "enter")
 	mustContain(t, m, "[whatis 0xffff888000002008]")
 }
+
+func TestCheckOneCacheFromSlabinfo(t *testing.T) {
+	m := press(t, ready(t, newFake()), "6")
+	mustContain(t, m, "[kmem -s]", "kdx_obj", "764.0K")
+	if l := m.curLine(m.page()); l == nil || !strings.Contains(l.text, "CACHE") {
+		t.Fatal("slabinfo does not start at its header")
+	}
+	m = press(t, m, "down")
+	if l := m.curLine(m.page()); !strings.Contains(l.text, "kdx_obj") {
+		t.Fatalf("slabinfo not sorted by memory: first row %q", l.text)
+	}
+	m = press(t, m, "c")
+	if m.check == nil || m.check.scope != "kdx_obj" {
+		t.Fatalf("c on kdx_obj checked %+v", m.check)
+	}
+	m = press(t, m, "<", "enter")
+	mustContain(t, m, "[kmem -S kdx_obj]", "node0 partial")
+	m = press(t, m, "down", "down", "enter")
+	mustContain(t, m, "[slab 0xffffea0000001000]", "free", "allocated")
+}

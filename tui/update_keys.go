@@ -105,7 +105,7 @@ func (m Model) pageKey(p *page, msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 	case key.Matches(msg, keys.ListPrev) && p.walk != nil:
 		return m, m.step(p, -1)
 	case key.Matches(msg, keys.Check):
-		return m.run(Command{Name: "check", Arg: checkScope(p)})
+		return m.run(Command{Name: "check", Arg: checkScope(p, m.curLine(p))})
 	}
 	return m, nil
 }
@@ -127,10 +127,14 @@ func (m Model) enter(p *page, addr uint64, hasAddr bool) (tea.Model, tea.Cmd) {
 	return m, nil
 }
 
-// checkScope is the cache the shown page is about, "" for all caches.
-func checkScope(p *page) string {
-	if p.cmd.Name == "kmem -S" {
+// checkScope is the cache the shown page (or, in slabinfo, the line under
+// the cursor) is about, "" for all caches.
+func checkScope(p *page, l *line) string {
+	switch {
+	case p.cmd.Name == "kmem -S":
 		return p.cmd.Arg
+	case p.cmd.Name == "kmem -s" && l != nil && strings.HasPrefix(l.action, "kmem -S "):
+		return strings.TrimPrefix(l.action, "kmem -S ")
 	}
 	return ""
 }
