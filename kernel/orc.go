@@ -24,7 +24,7 @@ const (
 	orcRegBPIndirect  = 8
 	orcRegSPIndirect  = 9
 	orcEntryMaxSize   = 16      // struct orc_entry is 6 bytes; cap what DWARF may claim
-	maxModuleORCCount = 1 << 22 // entries per module; the whole of vmlinux has ~100k
+	maxModuleORCCount = 1 << 20 // entries per module; the whole of vmlinux has 368k
 )
 
 // orcKind is an ORC entry's type, normalised across kernel versions.

@@ -141,7 +141,7 @@ func (m *btModule) contains(pc uint64) bool {
 }
 
 // maxModSyms caps a module's symbol count read from the dump.
-const maxModSyms = 1 << 20
+const maxModSyms = 1 << 18
 
 // moduleKallsyms reads mod->kallsyms: an array of Elf64_Sym with its
 // string table, in the module's own memory.
@@ -172,29 +172,61 @@ func (k *Kernel) moduleKallsyms(v dwarf.Value, name string) []modSym {
 	return k.decodeModSyms(raw, esz, strtab)
 }
 
-// decodeModSyms turns raw Elf64_Sym records into function symbols. The
+// elfSymLayout is where Elf64_Sym keeps the members kdx reads. The
 // record layout is the ELF ABI's, looked up in DWARF like any other.
+type elfSymLayout struct {
+	size, name, info, value, symSize uint64
+}
+
+func (k *Kernel) elfSymLayout(esz uint64) (elfSymLayout, bool) {
+	l := elfSymLayout{size: esz}
+	var errs [4]error
+	l.name, errs[0] = k.Bin.FieldOffset("Elf64_Sym", "st_name")
+	l.info, errs[1] = k.Bin.FieldOffset("Elf64_Sym", "st_info")
+	l.value, errs[2] = k.Bin.FieldOffset("Elf64_Sym", "st_value")
+	l.symSize, errs[3] = k.Bin.FieldOffset("Elf64_Sym", "st_size")
+	for _, e := range errs {
+		if e != nil {
+			return l, false
+		}
+	}
+	return l, l.valid()
+}
+
+// valid says every member lies inside a record.
+func (l elfSymLayout) valid() bool {
+	return l.size > 0 && l.size <= 256 && l.name+4 <= l.size && l.info+1 <= l.size &&
+		l.value+8 <= l.size && l.symSize+8 <= l.size
+}
+
 func (k *Kernel) decodeModSyms(raw []byte, esz, strtab uint64) []modSym {
-	offName, e1 := k.Bin.FieldOffset("Elf64_Sym", "st_name")
-	offInfo, e2 := k.Bin.FieldOffset("Elf64_Sym", "st_info")
-	offValue, e3 := k.Bin.FieldOffset("Elf64_Sym", "st_value")
-	offSize, e4 := k.Bin.FieldOffset("Elf64_Sym", "st_size")
-	if e1 != nil || e2 != nil || e3 != nil || e4 != nil || esz < offSize+8 {
+	l, ok := k.elfSymLayout(esz)
+	if !ok {
 		return nil
 	}
+	return decodeModSyms(raw, l, func(off uint64) (string, error) { return k.shortString(strtab + off) })
+}
+
+// decodeModSyms turns raw Elf64_Sym records (from the dump) into the
+// module's function symbols, sorted by address; nameAt reads a name by
+// its string-table offset.
+func decodeModSyms(raw []byte, l elfSymLayout, nameAt func(uint64) (string, error)) []modSym {
+	if !l.valid() {
+		return nil
+	}
+	le := binary.LittleEndian
 	var out []modSym
-	for o := uint64(0); o+esz <= uint64(len(raw)); o += esz {
-		r := raw[o : o+esz]
-		if r[offInfo]&0xf != 2 { // STT_FUNC (ELF ABI)
+	for o := uint64(0); o+l.size <= uint64(len(raw)); o += l.size {
+		r := raw[o : o+l.size]
+		if r[l.info]&0xf != 2 { // STT_FUNC (ELF ABI)
 			continue
 		}
-		addr := binary.LittleEndian.Uint64(r[offValue:])
-		nameOff := uint64(binary.LittleEndian.Uint32(r[offName:]))
-		nm, err := k.shortString(strtab + nameOff)
+		addr := le.Uint64(r[l.value:])
+		nm, err := nameAt(uint64(le.Uint32(r[l.name:])))
 		if err != nil || nm == "" || addr == 0 {
 			continue
 		}
-		out = append(out, modSym{name: nm, addr: addr, size: binary.LittleEndian.Uint64(r[offSize:])})
+		out = append(out, modSym{name: nm, addr: addr, size: le.Uint64(r[l.symSize:])})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].addr < out[j].addr })
 	return out
