@@ -12,6 +12,9 @@ func (m *mdWriter) findings(in *Input) {
 		m.f("No findings.\n\n")
 		return
 	}
+	if in.RefsNote != "" {
+		m.f("%s\n\n", cell(in.RefsNote))
+	}
 	for i, f := range in.Findings {
 		if i == maxFindings {
 			m.f("… and %d more findings (see `kdx check --json`).\n\n", len(in.Findings)-i)
@@ -53,10 +56,10 @@ func (m *mdWriter) finding(n int, f *FindingDetail) {
 
 func (m *mdWriter) refs(f *FindingDetail) {
 	if len(f.Refs) == 0 {
-		m.f("References: none found.\n\n")
+		m.f("References (words elsewhere pointing into its page): none found.\n\n")
 		return
 	}
-	m.f("References (%d words point here):\n\n| address | value | what |\n|---|---|---|\n", len(f.Refs))
+	m.f("References (%d words elsewhere point into its page):\n\n| address | value | what |\n|---|---|---|\n", len(f.Refs))
 	for i, r := range f.Refs {
 		if i == maxRefsShown {
 			m.f("| … %d more | | |\n", len(f.Refs)-i)

@@ -16,8 +16,9 @@ type Options struct {
 	// TypeOf says which type to print the object holding addr as, and
 	// where that object starts; ok false when unknown.
 	TypeOf func(addr uint64) (typ string, obj uint64, what string, ok bool)
-	// Refs finds the words pointing at addr.
-	Refs      func(addr uint64) ([]kernel.Ref, error)
+	// RefsTo fills each finding's Refs (kernel.RefsTo: one memory scan
+	// for all of them) when they have none.
+	RefsTo    func(fs []kernel.Finding) error
 	Findings  []kernel.Finding
 	Bookmarks []Bookmark
 	Now       func() time.Time
@@ -46,10 +47,13 @@ func Gather(k *kernel.Kernel, opt Options) (*Input, error) {
 		}
 	}
 	gatherSlab(in, opt)
-	for i, f := range opt.Findings {
-		if i == maxFindings {
-			break
+	fs := append([]kernel.Finding(nil), opt.Findings[:min(len(opt.Findings), maxFindings)]...)
+	if opt.RefsTo != nil && !haveRefs(fs) {
+		if err := opt.RefsTo(fs); err != nil {
+			in.RefsNote = "references: " + err.Error()
 		}
+	}
+	for _, f := range fs {
 		in.Findings = append(in.Findings, detail(k, f, opt))
 	}
 	return in, nil
@@ -90,15 +94,6 @@ func detail(k *kernel.Kernel, f kernel.Finding, opt Options) FindingDetail {
 		}
 	}
 	d.HexBase, d.Words, d.WordOK = evidence(k, f.Addr, obj)
-	if len(d.Refs) == 0 && opt.Refs != nil {
-		target := f.Addr
-		if obj != 0 {
-			target = obj
-		}
-		if refs, err := opt.Refs(target); err == nil {
-			d.Refs = refs
-		}
-	}
 	return d
 }
 
@@ -114,4 +109,13 @@ func evidence(k *kernel.Kernel, addr, obj uint64) (base uint64, words []uint64, 
 		words, ok = append(words, w), append(ok, err == nil)
 	}
 	return base, words, ok
+}
+
+func haveRefs(fs []kernel.Finding) bool {
+	for _, f := range fs {
+		if len(f.Refs) > 0 {
+			return true
+		}
+	}
+	return false
 }

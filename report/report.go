@@ -17,6 +17,7 @@ type Input struct {
 	Slabinfo  []CacheLine // sorted by memory, largest first
 	SlabNote  string      // why slabinfo is missing, "" when present
 	Findings  []FindingDetail
+	RefsNote  string // why references are missing, "" when searched
 	Bookmarks []Bookmark
 }
 

@@ -105,6 +105,9 @@ func (b *KernelBackend) ListStepper(c Command) (ListStepper, error) {
 	return b.K.NewListWalker(head, kernel.ListOptions{Type: c.Type, Member: c.Member, Hlist: c.Hlist, Name: c.Arg})
 }
 
+// refsPerFinding bounds the references a report keeps for each finding.
+const refsPerFinding = 50
+
 // maxRefs bounds the references one search keeps for the browser.
 const maxRefs = 10000
 
@@ -155,7 +158,9 @@ func (b *KernelBackend) ReportOptions(s Session) report.Options {
 			w, err := b.Whatis(addr)
 			return w.Type, w.Obj, strings.Join(w.Desc, "; "), err == nil
 		},
-		Refs: func(addr uint64) ([]kernel.Ref, error) { return b.Refs(context.Background(), addr, 1) },
+		RefsTo: func(fs []kernel.Finding) error {
+			return b.K.RefsTo(context.Background(), fs, refsPerFinding, kernel.SearchOptions{})
+		},
 	}
 	for _, m := range s.Bookmarks {
 		opt.Bookmarks = append(opt.Bookmarks, report.Bookmark{Addr: m.Addr, Note: m.Note, What: m.What})

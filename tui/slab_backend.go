@@ -35,25 +35,39 @@ func (s slabBackend) Objects(sl uint64) ([]ObjectRow, error) {
 }
 
 // Check runs the verifier one cache at a time, so that progress moves and
-// findings reach the browser as each cache is done.
+// findings reach the browser as each cache is done; for all caches it then
+// runs the outlier scan (which votes across a cache's objects and follows
+// pointers between caches) over everything, as kdx check does.
 func (s slabBackend) Check(ctx context.Context, cache string, progress func(done, total int), found func(kernel.Finding)) error {
-	names := []string{cache}
-	if cache == "" {
-		names = names[:0]
-		for _, c := range s.b.slab.Caches() {
-			names = append(names, c.Name)
-		}
-	}
-	for i, n := range names {
-		progress(i, len(names))
-		res, err := s.b.slab.Check(ctx, slab.CheckOptions{Caches: []string{n}})
+	run := func(o slab.CheckOptions) error {
+		res, err := s.b.slab.Check(ctx, o)
 		if err != nil {
 			return err
 		}
 		for _, f := range res.Findings {
 			found(f)
 		}
+		return nil
 	}
-	progress(len(names), len(names))
+	if cache != "" {
+		progress(0, 1)
+		if err := run(slab.CheckOptions{Caches: []string{cache}, Suspect: true}); err != nil {
+			return err
+		}
+		progress(1, 1)
+		return nil
+	}
+	caches := s.b.slab.Caches()
+	for i, c := range caches {
+		progress(i, len(caches)+1)
+		if err := run(slab.CheckOptions{Caches: []string{c.Name}}); err != nil {
+			return err
+		}
+	}
+	progress(len(caches), len(caches)+1)
+	if err := run(slab.CheckOptions{Suspect: true}); err != nil {
+		return err
+	}
+	progress(len(caches)+1, len(caches)+1)
 	return nil
 }

@@ -39,7 +39,7 @@ func runReport(args []string, stdout, stderr io.Writer) int {
 	if !*noCheck {
 		if sl, err := slab.For(k); err != nil {
 			fmt.Fprintf(stderr, "kdx report: slab check skipped: %v\n", err)
-		} else if res, err := sl.Check(context.Background(), slab.CheckOptions{}); err != nil {
+		} else if res, err := sl.Check(context.Background(), slab.CheckOptions{Suspect: true}); err != nil {
 			fmt.Fprintf(stderr, "kdx report: slab check failed: %v\n", err)
 		} else {
 			s.Findings = res.Findings
