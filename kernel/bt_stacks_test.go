@@ -34,6 +34,11 @@ func TestCPUStacks(t *testing.T) {
 				if s, ok := names["NMI"]; !ok || s.hi-s.lo < 4096 {
 					t.Errorf("cpu %d: NMI stack %+v", cpu, s)
 				}
+				// The entry stack page sits just below the TSS in the
+				// same cpu_entry_area as the exception stacks.
+				if e, n := names["entry"], names["NMI"]; e.hi == 0 || e.hi > n.lo || n.lo-e.hi > 1<<20 {
+					t.Errorf("cpu %d: entry stack %+v, NMI stack %+v", cpu, e, n)
+				}
 			}
 		})
 	}

@@ -1,6 +1,7 @@
 package kernel
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 
@@ -55,7 +56,37 @@ func (k *Kernel) cpuStacks(cpu int) ([]stackInfo, []string) {
 	if err != nil {
 		probs = append(probs, err.Error())
 	}
-	return append(out, ex...), probs
+	out = append(out, ex...)
+	if s, err := k.entryStack(cpu); err == nil {
+		out = append(out, s)
+	} else {
+		probs = append(probs, err.Error())
+	}
+	return out, probs
+}
+
+// entryStack is the CPU's entry (trampoline) stack, where the system call
+// and interrupt entry code runs for a few instructions before switching to
+// the task stack; a CPU stopped there by QEMU starts on it. It lies in the
+// CPU's struct cpu_entry_area, found back from the per-CPU pointer to its
+// estacks member.
+func (k *Kernel) entryStack(cpu int) (stackInfo, error) {
+	v, err := k.PerCPU("cea_exception_stacks", cpu)
+	if err != nil {
+		return stackInfo{}, err
+	}
+	est, err := v.Pointer()
+	if err != nil {
+		return stackInfo{}, err
+	}
+	estOff, err1 := k.Bin.FieldOffset("struct cpu_entry_area", "estacks")
+	stOff, err2 := k.Bin.FieldOffset("struct cpu_entry_area", "entry_stack_page")
+	size, err3 := k.Bin.Sizeof("struct entry_stack_page")
+	if err := errors.Join(err1, err2, err3); err != nil || size <= 0 || est < estOff {
+		return stackInfo{}, fmt.Errorf("entry stack of cpu %d: %v", cpu, err)
+	}
+	lo := est - estOff + stOff
+	return stackInfo{name: "entry", lo: lo, hi: lo + uint64(size)}, nil
 }
 
 func (k *Kernel) irqStack(cpu int) (stackInfo, error) {
