@@ -274,3 +274,40 @@ func TestCheckOneCacheFromSlabinfo(t *testing.T) {
 	m = press(t, m, "down", "down", "enter")
 	mustContain(t, m, "[slab 0xffffea0000001000]", "free", "allocated")
 }
+
+func TestSearchInPage(t *testing.T) {
+	m := press(t, ready(t, newFake()), "2", "g", "/", "message 3", "enter")
+	if l := m.curLine(m.page()); !strings.Contains(l.text, "message 3") {
+		t.Fatalf("search landed on %q", l.text)
+	}
+	first := m.page().cursor
+	m = press(t, m, "n")
+	if l := m.curLine(m.page()); m.page().cursor <= first || !strings.Contains(l.text, "message 3") {
+		t.Fatalf("n landed on %q at %d (first %d)", l.text, m.page().cursor, first)
+	}
+	m = press(t, m, "N")
+	if m.page().cursor != first {
+		t.Fatalf("N went to %d, want %d", m.page().cursor, first)
+	}
+	m = press(t, m, "/", "no such text", "enter")
+	if !strings.Contains(m.status, "not found") {
+		t.Fatalf("status %q", m.status)
+	}
+}
+
+func TestAddressSelectionAndWhatis(t *testing.T) {
+	m := press(t, ready(t, newFake()), fmt.Sprintf(":rd %#x 4", uint64(fakeObj)), "enter")
+	a, ok := m.selected(m.page())
+	if !ok || a != fakeObj {
+		t.Fatalf("first selected address %#x %v", a, ok)
+	}
+	m = press(t, m, "tab")
+	if a, _ := m.selected(m.page()); a != fakeObj {
+		t.Fatalf("second address on the rd line is %#x, want the word %#x", a, uint64(fakeObj))
+	}
+	m = press(t, m, "w")
+	mustContain(t, m, fmt.Sprintf("[whatis %#x]", uint64(fakeObj)), "slab: kdx_obj object")
+	if !strings.Contains(pageText(m), "struct kdx_obj {") {
+		t.Fatal("whatis did not open the object as its type")
+	}
+}
