@@ -44,6 +44,7 @@ type PageFunc func(paddr uint64, page []byte, err error) error
 // physMemory is what each format provides.
 type physMemory interface {
 	readPhys(p []byte, paddr uint64) (int, error)
+	check(paddr uint64) error
 	presentRanges() []PhysRange
 	forEachPage(ctx context.Context, workers int, fn PageFunc) error
 }
@@ -218,6 +219,18 @@ func (d *Dump) ReadPhys(p []byte, paddr uint64) (int, error) {
 		return 0, &ReadError{Kind: ErrNotInDump, File: d.paths[0], Addr: paddr, Offset: -1, DumpLevel: -1, Detail: "range wraps the address space"}
 	}
 	return d.mem.readPhys(p, paddr)
+}
+
+// CheckPhys says, from the dump's tables alone (nothing is decoded),
+// whether the page holding paddr can be read: nil, or the *ReadError a
+// read would give for a page that is not in the dump, excluded by the
+// filter or past the truncation point. A stored page can still fail to
+// decode.
+func (d *Dump) CheckPhys(paddr uint64) error {
+	if d.closed.Load() {
+		return errors.New("vmcore: check on a closed dump")
+	}
+	return d.mem.check(paddr)
 }
 
 // PresentRanges lists the physical ranges whose pages the dump holds, in

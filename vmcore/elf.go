@@ -246,6 +246,18 @@ func (e *elfMem) readSeg(p []byte, a uint64, s pseg) (int, error) {
 	return int(want), nil
 }
 
+func (e *elfMem) check(a uint64) error {
+	i := e.find(a)
+	if i < 0 {
+		return &ReadError{Kind: ErrNotInDump, File: e.m.path, Addr: a, Offset: -1, DumpLevel: -1, Detail: "in no PT_LOAD segment"}
+	}
+	s := e.segs[i]
+	if rel := a - s.start; rel < s.fileSz && uint64(s.fileOff)+rel >= uint64(len(e.m.data)) {
+		return e.truncated(a, uint64(s.fileOff)+rel)
+	}
+	return nil
+}
+
 func (e *elfMem) truncated(a, fo uint64) error {
 	return &ReadError{Kind: ErrTruncated, File: e.m.path, Addr: a, Offset: int64(fo), DumpLevel: -1,
 		Detail: fmt.Sprintf("file ends at 0x%x", len(e.m.data))}

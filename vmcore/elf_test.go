@@ -45,6 +45,9 @@ func TestELFSegments(t *testing.T) {
 	} {
 		buf := make([]byte, pg)
 		_, err := d.ReadPhys(buf, tc.addr)
+		if cerr := d.CheckPhys(tc.addr); !sameKind(cerr, err) {
+			t.Errorf("0x%x: CheckPhys %v, ReadPhys %v", tc.addr, cerr, err)
+		}
 		if !errors.Is(err, tc.err) || (tc.err == nil && string(buf) != string(tc.want)) {
 			t.Errorf("ReadPhys(0x%x): %v, want %v", tc.addr, err, tc.err)
 		}

@@ -120,6 +120,41 @@ func (m *kdumpMem) readSerial(p []byte, paddr uint64) (int, error) {
 	return done, nil
 }
 
+func (m *kdumpMem) check(paddr uint64) error {
+	pfn := paddr / m.pageSize
+	k := m.part(pfn)
+	if k == nil {
+		return &ReadError{Kind: ErrNotInDump, File: m.parts[0].src.name(), Addr: paddr, Offset: -1, DumpLevel: -1, Detail: "PFN outside the dump"}
+	}
+	if err := k.dumpedOrWhy(pfn, m.level); err != nil {
+		return err
+	}
+	d, err := k.Descriptor(k.descIndex(pfn))
+	if err != nil {
+		err.(*ReadError).Addr = paddr
+		return err
+	}
+	if d.Offset == 0 {
+		return &ReadError{Kind: ErrTruncated, File: k.src.name(), Addr: paddr, Offset: -1, DumpLevel: -1, Detail: "page descriptor never written (dump incomplete)"}
+	}
+	if d.Offset < 0 || d.Offset+int64(d.Size) > k.src.size() {
+		return &ReadError{Kind: ErrTruncated, File: k.src.name(), Addr: paddr, Offset: d.Offset, DumpLevel: -1, Detail: "stored page is past the end of the file"}
+	}
+	return nil
+}
+
+// dumpedOrWhy is nil for a dumped PFN, else why it is not.
+func (k *KdumpFile) dumpedOrWhy(pfn uint64, level int) error {
+	if bit(k.dumped, pfn) {
+		return nil
+	}
+	addr := pfn * uint64(k.blockSize)
+	if bit(k.present, pfn) {
+		return &ReadError{Kind: ErrExcluded, File: k.src.name(), Addr: addr, Offset: -1, DumpLevel: level}
+	}
+	return &ReadError{Kind: ErrNotInDump, File: k.src.name(), Addr: addr, Offset: -1, DumpLevel: -1, Detail: "no RAM at this PFN"}
+}
+
 // readPage decodes page pfn into dst without the cache.
 func (m *kdumpMem) readPage(pfn uint64, dst []byte) error {
 	k := m.part(pfn)
@@ -135,16 +170,12 @@ func (m *kdumpMem) readPage(pfn uint64, dst []byte) error {
 }
 
 func (k *KdumpFile) readPage(pfn uint64, dst []byte, level int) error {
-	addr := pfn * uint64(k.blockSize)
-	if !bit(k.dumped, pfn) {
-		if bit(k.present, pfn) {
-			return &ReadError{Kind: ErrExcluded, File: k.src.name(), Addr: addr, Offset: -1, DumpLevel: level}
-		}
-		return &ReadError{Kind: ErrNotInDump, File: k.src.name(), Addr: addr, Offset: -1, DumpLevel: -1, Detail: "no RAM at this PFN"}
+	if err := k.dumpedOrWhy(pfn, level); err != nil {
+		return err
 	}
 	d, err := k.Descriptor(k.descIndex(pfn))
 	if err != nil {
-		err.(*ReadError).Addr = addr
+		err.(*ReadError).Addr = pfn * uint64(k.blockSize)
 		return err
 	}
 	return k.decode(pfn, d, dst)

@@ -61,6 +61,9 @@ func checkPages(t *testing.T, d *vmcore.Dump, n uint64) {
 	buf := make([]byte, pg)
 	for pfn := uint64(0); pfn < n+2; pfn++ {
 		_, err := d.ReadPhys(buf, pfn*pg)
+		if cerr := d.CheckPhys(pfn*pg + 5); !sameKind(cerr, err) {
+			t.Fatalf("PFN %d: CheckPhys %v, ReadPhys %v", pfn, cerr, err)
+		}
 		var re *vmcore.ReadError
 		switch {
 		case pfn < n && dumped(pfn):
@@ -273,4 +276,14 @@ func TestKdumpV6Fields(t *testing.T) {
 		}
 		d.Close()
 	}
+}
+
+// sameKind: both nil, or both of the same sentinel kind.
+func sameKind(a, b error) bool {
+	for _, k := range []error{vmcore.ErrNotInDump, vmcore.ErrExcluded, vmcore.ErrTruncated} {
+		if errors.Is(a, k) != errors.Is(b, k) {
+			return false
+		}
+	}
+	return (a == nil) == (b == nil)
 }

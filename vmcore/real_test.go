@@ -149,6 +149,11 @@ func compareFamily(t *testing.T, sc string, formats []string) {
 		excluded := 0
 		for i, p := range ps {
 			got := readProbe(km, p)
+			if p.kind == "phys" {
+				if cerr := d.CheckPhys(p.addr); !sameKind(cerr, got.err) && !errors.Is(got.err, vmcore.ErrDecompress) {
+					t.Errorf("%s: 0x%x: CheckPhys %v, ReadPhys %v", f, p.addr, cerr, got.err)
+				}
+			}
 			if err := agree(want[i], got); err != nil {
 				t.Errorf("%s vs %s: %s 0x%x: %v", formats[0], f, p.kind, p.addr, err)
 				continue
