@@ -58,7 +58,7 @@ func TestGoldenSummaryANSI16(t *testing.T) {
 // word must still be marked.
 func TestGoldenFindingNoColor(t *testing.T) {
 	pinProfile(t, termenv.Ascii)
-	runGolden(t, step{want: "Fatal exception"}, step{[]string{":check", "enter"}, "caches done"},
+	runGolden(t, step{want: "Fatal exception"}, step{[]string{":check", "enter"}, "bad-freelist-pointer"},
 		step{[]string{"j", "enter"}, "damaged words"})
 }
 
