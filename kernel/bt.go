@@ -24,7 +24,12 @@ func (k *Kernel) lineFor(pc uint64) (string, int, bool) {
 // the backtrace with the reason in End; the error is only for a task that
 // cannot be started at all.
 func (k *Kernel) Backtrace(t *Task) (*Backtrace, error) {
-	if cpu, regs, src := k.cpuRegsFor(t); regs != nil {
+	if cpu, regs, src, nmi := k.cpuRegsFor(t); regs != nil {
+		if nmi {
+			if b := k.nmiBacktrace(t, regs, cpu, src); b != nil {
+				return b, nil
+			}
+		}
 		return k.UnwindFrom(t, regs, cpu, src)
 	}
 	u, err := k.newUnwinder(t, -1)

@@ -92,3 +92,46 @@ func TestBacktraceCrossesStacks(t *testing.T) {
 		t.Error("no backtrace crossed from the NMI stack (expected in panic/elf)")
 	}
 }
+
+// A kdump's CPUs other than the panicking one are shown inside the crash
+// NMI handler, above the state their note saved, as crash shows them.
+func TestBacktraceKdumpStoppedCPU(t *testing.T) {
+	for _, sc := range []string{"panic", "clean"} {
+		for _, format := range []string{"kdump-c31", "proc-vmcore.elf"} {
+			t.Run(sc+"/"+format, func(t *testing.T) {
+				k := openFixture(t, sc, format)
+				tl, err := k.Tasks()
+				if err != nil {
+					t.Fatal(err)
+				}
+				n := 0
+				for _, task := range tl.Running {
+					if task == nil || task.Panic {
+						continue
+					}
+					n++
+					b, err := k.Backtrace(task)
+					if err != nil {
+						t.Fatal(err)
+					}
+					fn := funcs(b)
+					if len(fn) < 3 || fn[0] != nmiHandler || b.Frames[0].Stack != "NMI" || !b.Complete {
+						t.Fatalf("cpu %d: want a complete unwind from %s on the NMI stack:\n%s", task.CPU, nmiHandler, b)
+					}
+					regs := b.StartRegs
+					for i, f := range b.Frames {
+						if f.Exception != nil {
+							if f.Exception["ip"] != regs["ip"] || b.Frames[i+1].Stack != "task" {
+								t.Errorf("cpu %d: the NMI's pt_regs is not the note's state:\n%s", task.CPU, b)
+							}
+							break
+						}
+					}
+				}
+				if n == 0 {
+					t.Fatal("no stopped CPU")
+				}
+			})
+		}
+	}
+}

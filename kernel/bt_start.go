@@ -15,23 +15,24 @@ import (
 // interrupted. Their pr_pid names the task, which is matched when it is
 // unique; QEMU's notes (a dump of a running guest) are in CPU order and
 // their pr_pid is not a kernel PID.
-func (k *Kernel) cpuRegsFor(t *Task) (int, Regs, string) {
+// nmiStopped is set for a kdump CPU other than the panicking one.
+func (k *Kernel) cpuRegsFor(t *Task) (cpu int, regs Regs, source string, nmiStopped bool) {
 	if !t.OnCPU || t.CPU < 0 {
-		return 0, nil, ""
+		return 0, nil, "", false
 	}
 	cpus := k.Dump.CPUs()
 	c, ok := noteFor(cpus, t)
 	if !ok || c.Regs["RSP"] == 0 {
-		return 0, nil, ""
+		return 0, nil, "", false
 	}
-	regs := regsFromCPU(c.Regs)
+	regs = regsFromCPU(c.Regs)
 	switch {
 	case c.HasQEMU:
-		return t.CPU, regs, fmt.Sprintf("QEMU CPU state of cpu %d (registers where QEMU stopped the guest for the dump)", t.CPU)
+		return t.CPU, regs, fmt.Sprintf("QEMU CPU state of cpu %d (registers where QEMU stopped the guest for the dump)", t.CPU), false
 	case t.Panic:
-		return t.CPU, regs, fmt.Sprintf("NT_PRSTATUS of cpu %d: registers saved on the kexec path of the panic", t.CPU)
+		return t.CPU, regs, fmt.Sprintf("NT_PRSTATUS of cpu %d: registers saved on the kexec path of the panic", t.CPU), false
 	}
-	return t.CPU, regs, fmt.Sprintf("NT_PRSTATUS of cpu %d: registers where the crash NMI stopped it", t.CPU)
+	return t.CPU, regs, fmt.Sprintf("NT_PRSTATUS of cpu %d: registers where the crash NMI stopped it", t.CPU), true
 }
 
 // noteFor picks the CPU note of a running task.
