@@ -64,6 +64,11 @@ func TestBacktracePanicTask(t *testing.T) {
 			if got := fn[i+1:]; strings.Join(got, " ") != strings.Join(want, " ") {
 				t.Errorf("callers of %s = %v, want %v", truth.Panic.Function, got, want)
 			}
+			// A kdump's panic registers point into __crash_kexec, which
+			// objtool leaves without ORC: its caller is found with DWARF CFI.
+			if b.Frames[0].Func == "__crash_kexec" && (len(b.Frames) < 2 || b.Frames[1].How != "cfi" || b.Frames[1].Func != "panic") {
+				t.Errorf("frame 1 should be panic, unwound with CFI:\n%s", b)
+			}
 			if !b.Complete || !b.UserRegs.UserMode() {
 				t.Errorf("want a complete unwind ending in user mode, got end %q", b.End)
 			}
