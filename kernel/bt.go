@@ -42,6 +42,11 @@ func (k *Kernel) Backtrace(t *Task) (*Backtrace, error) {
 		return u.bt, nil
 	}
 	u.bt.Source = "switch frame at task->thread.sp (not running)"
+	if t.OnCPU {
+		// Without the CPU's registers the switch frame is from the last
+		// time the task was switched out: older than the crash.
+		u.bt.Source = fmt.Sprintf("switch frame at task->thread.sp, STALE: the task was running on cpu %d but the dump has no registers for it", t.CPU)
+	}
 	u.bt.StartRegs = Regs{"ip": st.ip, "sp": st.sp, "bp": st.bp}
 	return k.startRun(u, st), nil
 }
