@@ -151,7 +151,8 @@ func (s *SLUB) runJobs(ctx context.Context, jobs []slabJob, mm *memmap, res *Res
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			sc := &scratch{mark: make([]uint8, 1<<15), data: make([]byte, maxSlabBytes)}
+			sc := s.getScratch(mm)
+			defer s.scratch.Put(sc)
 			for i := range next {
 				j := jobs[i]
 				r := &mm.slabs[j.idx]

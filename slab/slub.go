@@ -36,6 +36,8 @@ type SLUB struct {
 
 	sus *suspectScan // the outlier scan in progress (Check with Suspect)
 
+	scratch sync.Pool // *scratch sized for the largest slab, reused across passes
+
 	freeMu sync.Mutex
 	free   map[int32][]uint64 // slab index -> free bitmap, for ObjectAt
 }
@@ -168,4 +170,18 @@ func (s *SLUB) inKfence(pfn uint64) bool {
 func (s *SLUB) memmap(ctx context.Context) (*memmap, error) {
 	s.scanOnce.Do(func() { s.mm, s.scanErr = s.scanMemmap(ctx) })
 	return s.mm, s.scanErr
+}
+
+// getScratch returns a worker buffer big enough for the largest slab in
+// the memory map (capped at maxSlabBytes), reusing one when it can.
+func (s *SLUB) getScratch(mm *memmap) *scratch {
+	if sc, ok := s.scratch.Get().(*scratch); ok {
+		return sc
+	}
+	var order uint8
+	for i := range mm.slabs {
+		order = max(order, mm.slabs[i].order)
+	}
+	n := min(s.lay.page<<order, maxSlabBytes)
+	return &scratch{mark: make([]uint8, 1<<15), data: make([]byte, n)}
 }

@@ -56,9 +56,11 @@ type cacheVotes struct {
 }
 
 type suspectScan struct {
-	votes  map[uint64]*cacheVotes
-	slabOf []int32 // pfn -> memmap index, -1 outside slabs
-	caches []*Cache
+	votes     map[uint64]*cacheVotes
+	slabOf    []int32  // pfn -> memmap index, -1 outside slabs
+	slabCache []*Cache // memmap index -> its cache (nil if unknown)
+	slabCIdx  []uint64 // memmap index -> index of its cache in s.caches
+	caches    []*Cache
 }
 
 func (s *SLUB) newSuspectScan(sel []*Cache) *suspectScan {
@@ -74,6 +76,15 @@ func (s *SLUB) newSuspectScan(sel []*Cache) *suspectScan {
 		}
 	}
 	mm := s.mm
+	idx := map[uint64]uint64{}
+	for i, c := range s.caches {
+		idx[c.Addr] = uint64(i)
+	}
+	sus.slabCache = make([]*Cache, len(mm.slabs))
+	sus.slabCIdx = make([]uint64, len(mm.slabs))
+	for i, r := range mm.slabs {
+		sus.slabCache[i], sus.slabCIdx[i] = s.byAddr[r.cache], idx[r.cache]
+	}
 	if n := maxPFNOf(mm); n > 0 && n <= 1<<28 {
 		sus.slabOf = make([]int32, n)
 		for i := range sus.slabOf {
@@ -113,10 +124,10 @@ func (s *SLUB) classify(w, obj, size uint64, sus *suspectScan) uint64 {
 			return clDirect<<56 | w&15
 		}
 		if i := sus.slabOf[pfn]; i >= 0 {
-			r := &s.mm.slabs[i]
-			if c := s.byAddr[r.cache]; c != nil {
-				off := (w - l.base(r.pfn) - min(c.RedLeftPad, w-l.base(r.pfn))) % c.Size
-				return clSlab<<56 | s.cacheIndex(c)<<24 | off&(1<<24-1)
+			if c := sus.slabCache[i]; c != nil {
+				rel := w - l.base(s.mm.slabs[i].pfn)
+				off := (rel - min(c.RedLeftPad, rel)) % c.Size
+				return clSlab<<56 | sus.slabCIdx[i]<<24 | off&(1<<24-1)
 			}
 		}
 		return clDirect<<56 | w&15
@@ -124,18 +135,6 @@ func (s *SLUB) classify(w, obj, size uint64, sus *suspectScan) uint64 {
 		return clBad << 56 // the direct map past the end of memory
 	}
 	return clKernel<<56 | w&7
-}
-
-func (s *SLUB) cacheIndex(c *Cache) uint64 {
-	if v := s.sus.votes[c.Addr]; v != nil {
-		return v.idx
-	}
-	for i, d := range s.caches {
-		if d == c {
-			return uint64(i)
-		}
-	}
-	return 0
 }
 
 // collectSuspect votes with the allocated objects of one slab.
@@ -245,7 +244,8 @@ func (s *SLUB) confirm(c *Cache, cv *cacheVotes, offs []int, allow uint64, jobs 
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			sc := &scratch{mark: make([]uint8, 1<<15), data: make([]byte, maxSlabBytes)}
+			sc := s.getScratch(s.mm)
+			defer s.scratch.Put(sc)
 			for j := range next {
 				local := s.scanOutliers(c, cv, offs, j, sc)
 				mu.Lock()
@@ -310,7 +310,7 @@ func (s *SLUB) scanOutliers(c *Cache, cv *cacheVotes, offs []int, j slabJob, sc 
 	r := &s.mm.slabs[j.idx]
 	objects := l.objects.get(r.counters)
 	slabBytes := l.page << r.order
-	if objects == 0 || slabBytes > maxSlabBytes || objects*c.Size > slabBytes {
+	if objects == 0 || slabBytes > uint64(len(sc.data)) || objects*c.Size > slabBytes {
 		return nil
 	}
 	v := slabView{base: l.base(r.pfn), objects: objects, size: c.Size, offset: c.Offset, redLeft: c.RedLeftPad, random: c.Random}

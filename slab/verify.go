@@ -56,7 +56,7 @@ func (s *SLUB) verifySlab(j slabJob, r *slabRec, sc *scratch, withData bool) sla
 	}
 	v := slabView{base: l.base(r.pfn), objects: objects, size: c.Size, offset: c.Offset, redLeft: c.RedLeftPad, random: c.Random}
 	needData := withData || r.freelist != 0 || (j.loc == cpuSlab && j.cpu.freelist != 0)
-	if needData && slabBytes <= maxSlabBytes {
+	if needData && slabBytes <= uint64(len(sc.data)) {
 		if _, err := s.k.Dump.ReadPhys(sc.data[:slabBytes], r.pfn*l.page); err != nil {
 			out.findings = append(out.findings, kernel.Finding{Kind: kernel.KindUnreadable, Severity: kernel.Warning,
 				Addr: v.base, Cache: c.Name, Slab: sl, Path: fmt.Sprintf("%s -> slab %#x", c.Path, sl), Found: err.Error()})
