@@ -155,3 +155,18 @@ func TestORCFileMatchesMemory(t *testing.T) {
 		t.Error("no module ORC tables read from the dump")
 	}
 }
+
+// A task marked running on a CPU the dump has no registers for falls back
+// to its switch frame, and the output says that frame is stale.
+func TestBacktraceRunningWithoutRegisters(t *testing.T) {
+	k := openFixture(t, "clean", "kdump-c31")
+	kt := *kthreadOf(t, k, "clean")
+	kt.OnCPU, kt.CPU = true, 99
+	b, err := k.Backtrace(&kt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(b.Source, "STALE") || !b.Complete {
+		t.Errorf("source %q, end %q", b.Source, b.End)
+	}
+}
