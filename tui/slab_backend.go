@@ -2,7 +2,6 @@ package tui
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/kdx-dev/kdx/kernel"
 	"github.com/kdx-dev/kdx/slab"
@@ -22,16 +21,6 @@ func (s slabBackend) Slabinfo() ([]CacheRow, error) {
 			Active: i.Active, Total: i.Objects, Slabs: i.Slabs, MemBytes: i.Memory, ObjectType: s.b.cacheType(i.Name)})
 	}
 	return out, nil
-}
-
-// Slabs and Objects need a per-slab listing that package slab does not
-// export yet.
-func (s slabBackend) Slabs(cache string) ([]SlabRow, error) {
-	return nil, fmt.Errorf("kmem -S %s: listing a cache's slabs is not available yet (use :check %s)", cache, cache)
-}
-
-func (s slabBackend) Objects(sl uint64) ([]ObjectRow, error) {
-	return nil, fmt.Errorf("slab %#x: listing a slab's objects is not available yet", sl)
 }
 
 // Check runs the verifier one cache at a time, so that progress moves and

@@ -76,7 +76,7 @@ func loadSlabs(ctx context.Context, b Backend, c Command) (any, error) {
 
 func renderSlabs(p *page, m *Model) []line {
 	rows := p.data.([]SlabRow)
-	out := []line{plain("%s: %d slabs (c: check this cache)", kernel.Sanitize(p.cmd.Arg, false), len(rows)),
+	out := []line{plain("%s: %d slabs on the node partial lists (c: check this cache)", kernel.Sanitize(p.cmd.Arg, false), len(rows)),
 		plain("SLAB              FIRST OBJECT      INUSE/TOTAL  WHERE")}
 	for _, r := range rows {
 		l := act(fmt.Sprintf("slab %#x", r.Addr), "%016x  %016x  %5d/%-5d  %s", r.Addr, r.Base, r.InUse, r.Objects, r.Where)
@@ -109,7 +109,10 @@ func renderObjects(p *page, m *Model) []line {
 	for _, r := range rows {
 		st, idx := "allocated", ""
 		if r.Free {
-			st, idx = "free", fmt.Sprint(r.FreeIndex)
+			st = "free"
+		}
+		if r.FreeIndex >= 0 {
+			idx = fmt.Sprint(r.FreeIndex)
 		}
 		l := act(fmt.Sprintf("whatis %#x", r.Addr), "%016x  %-9s  %s", r.Addr, st, idx)
 		l.bad = r.Bad || m.objectBad(r.Addr)

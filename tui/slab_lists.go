@@ -1,0 +1,203 @@
+package tui
+
+import (
+	"fmt"
+	"math/bits"
+
+	"github.com/kdx-dev/kdx/kernel"
+	"github.com/kdx-dev/kdx/slab"
+)
+
+// Package slab exports no per-slab listing, so the browser builds the two
+// it needs from public pieces: a cache's node partial lists walked with
+// kernel.ListWalker (each link checked as for any list), and a slab's
+// objects located with slab's own ObjectAt, which also says free or
+// allocated. Layouts come from DWARF by name.
+
+// maxListedSlabs bounds the slabs one kmem -S page shows.
+const maxListedSlabs = 100000
+
+// slabListMember is the list_head that links a slab on a node partial
+// list: struct slab.slab_list (5.17+), or struct page.lru before.
+func (b *KernelBackend) slabListMember() (typ, member string) {
+	if b.K.HasField("struct slab", "slab_list") {
+		return "struct slab", "slab_list"
+	}
+	return "struct page", "lru"
+}
+
+func (s slabBackend) cache(name string) (*slab.Cache, error) {
+	c, ok := s.b.slab.Cache(name)
+	if !ok {
+		return nil, fmt.Errorf("no slab cache %q", name)
+	}
+	return c, nil
+}
+
+// Slabs lists the slabs on the cache's node partial lists, with how many
+// of their objects are allocated.
+func (s slabBackend) Slabs(cache string) ([]SlabRow, error) {
+	c, err := s.cache(cache)
+	if err != nil {
+		return nil, err
+	}
+	typ, member := s.b.slabListMember()
+	var out []SlabRow
+	for n, node := range c.Nodes {
+		if node == 0 {
+			continue
+		}
+		v, err := s.b.K.Object("struct kmem_cache_node", node, fmt.Sprintf("%s node[%d]", cache, n))
+		if err != nil {
+			return out, err
+		}
+		head, err := v.Field("partial")
+		if err != nil {
+			return out, err
+		}
+		r, err := s.b.K.WalkList(head.Addr(), kernel.ListOptions{Type: typ, Member: member,
+			Max: maxListedSlabs, Name: fmt.Sprintf("%s node%d partial", cache, n)})
+		if err != nil {
+			return out, err
+		}
+		for _, e := range r.Entries {
+			out = append(out, s.slabRow(c, e.Entry, fmt.Sprintf("node%d partial", n)))
+		}
+		for _, f := range r.Findings {
+			out = append(out, SlabRow{Addr: f.Addr, Where: "BROKEN LIST: " + f.Kind, Bad: true})
+		}
+	}
+	return out, nil
+}
+
+func (s slabBackend) slabRow(c *slab.Cache, sl uint64, where string) SlabRow {
+	row := SlabRow{Addr: sl, Where: where, Objects: int(c.PerSlab)}
+	objs, err := s.Objects(sl)
+	if err != nil {
+		row.Where += " (" + err.Error() + ")"
+		row.Bad = true
+		return row
+	}
+	if len(objs) > 0 {
+		row.Base = objs[0].Addr
+	}
+	for _, o := range objs {
+		if !o.Free {
+			row.InUse++
+		}
+	}
+	return row
+}
+
+// Objects lists a slab's objects, free or allocated as slab's ObjectAt
+// says (it knows the per-CPU and slab freelists).
+func (s slabBackend) Objects(sl uint64) ([]ObjectRow, error) {
+	first, err := s.firstObject(sl)
+	if err != nil {
+		return nil, err
+	}
+	c, err := s.cache(first.Cache)
+	if err != nil {
+		return nil, err
+	}
+	order, broken := s.freelistOrder(sl, c, first.Object)
+	var out []ObjectRow
+	for i := uint64(0); i < c.PerSlab && i < 1<<16; i++ {
+		o, ok := s.b.slab.ObjectAt(first.Object + i*first.Size)
+		if !ok {
+			break
+		}
+		row := ObjectRow{Addr: o.Object, Free: o.Known && o.Free, FreeIndex: -1, Bad: o.Object == broken}
+		if n, ok := order[o.Object]; ok {
+			row.FreeIndex = n
+		}
+		out = append(out, row)
+	}
+	return out, nil
+}
+
+// freelistOrder walks the slab's own freelist (struct slab.freelist; a
+// per-CPU slab's list lives in kmem_cache_cpu and is not walked here),
+// decoding hardened pointers the way slab's probe found the kernel to
+// store them. It returns each free object's position, and the object
+// whose free pointer leads out of the slab (0 when the walk is clean).
+func (s slabBackend) freelistOrder(sl uint64, c *slab.Cache, base uint64) (map[uint64]int, uint64) {
+	order := map[uint64]int{}
+	typ, _ := s.b.slabListMember()
+	v, err := s.b.K.Object(typ, sl, fmt.Sprintf("slab %#x", sl))
+	if err != nil {
+		return order, 0
+	}
+	fv, err := v.Field("freelist")
+	if err != nil {
+		return order, 0
+	}
+	cur, err := fv.Pointer()
+	if err != nil {
+		return order, 0
+	}
+	variant := s.b.slab.Variant()
+	end := base + c.PerSlab*c.Size
+	for i := 0; cur != 0 && i <= int(c.PerSlab); i++ {
+		if cur < base || cur >= end || (cur-base)%c.Size != 0 {
+			return order, s.prevObject(order, i)
+		}
+		if _, dup := order[cur]; dup {
+			return order, cur // a cycle
+		}
+		order[cur] = i
+		at := cur + c.Offset
+		stored, err := s.b.K.ReadU64(at)
+		if err != nil {
+			return order, cur
+		}
+		cur = decodeFreePointer(stored, c.Random, at, variant)
+	}
+	return order, 0
+}
+
+// prevObject is the object at freelist position i-1: the one whose free
+// pointer went astray.
+func (s slabBackend) prevObject(order map[uint64]int, i int) uint64 {
+	for a, n := range order {
+		if n == i-1 {
+			return a
+		}
+	}
+	return 0
+}
+
+// decodeFreePointer undoes SLAB_FREELIST_HARDENED's encoding
+// (mm/slub.c freelist_ptr): stored = ptr ^ s->random ^ swab(address of the
+// stored word) on 5.7+, without the swab before; plain when unhardened.
+func decodeFreePointer(stored, random, at uint64, variant string) uint64 {
+	switch variant {
+	case "hardened (swab)":
+		return stored ^ random ^ bits.ReverseBytes64(at)
+	case "hardened (no swab)":
+		return stored ^ random ^ at
+	}
+	return stored
+}
+
+// firstObject finds the first object of the slab whose struct slab (or
+// struct page) is at sl, through the page's direct-map address.
+func (s slabBackend) firstObject(sl uint64) (kernel.SlabObject, error) {
+	k := s.b.K
+	t, err := k.Type("struct page")
+	if err != nil {
+		return kernel.SlabObject{}, err
+	}
+	base, size := k.Mem.VmemmapBase(), uint64(t.Size())
+	if base == 0 || size == 0 || sl < base || (sl-base)%size != 0 {
+		return kernel.SlabObject{}, fmt.Errorf("%#x is not a struct slab in the memory map", sl)
+	}
+	pa := (sl - base) / size * uint64(k.Dump.PageSize())
+	addr := k.DirectMapAddr(pa)
+	for off := uint64(0); off < 4096 && addr != 0; off += 8 { // skip a red zone before the first object
+		if o, ok := s.b.slab.ObjectAt(addr + off); ok {
+			return o, nil
+		}
+	}
+	return kernel.SlabObject{}, fmt.Errorf("slab %#x: its page %#x holds no object slab knows", sl, pa)
+}
