@@ -44,19 +44,22 @@ func (s *SLUB) scanMemmap(ctx context.Context) (*memmap, error) {
 	}
 	workers := runtime.GOMAXPROCS(0)
 	chunks := make(chan uint64, workers)
-	results := make([][]slabRec, workers)
-	holes := make([]uint64, workers)
+	// One result slot per chunk: concatenated in chunk order they are
+	// sorted by page frame without a sort.
+	nChunks := (maxPFN + scanChunk - 1) / scanChunk
+	results := make([][]slabRec, nChunks)
+	holes := make([]uint64, nChunks)
 	var wg sync.WaitGroup
 	for w := 0; w < workers; w++ {
 		wg.Add(1)
-		go func(w int) {
+		go func() {
 			defer wg.Done()
 			buf := make([]byte, (scanChunk+1)*s.lay.pageSize)
 			for start := range chunks {
-				n := min(scanChunk, maxPFN-start)
-				results[w], holes[w] = s.scanRange(buf, start, n, results[w], holes[w])
+				n, c := min(scanChunk, maxPFN-start), start/scanChunk
+				results[c], holes[c] = s.scanRange(buf, start, n, nil, 0)
 			}
-		}(w)
+		}()
 	}
 	for start := uint64(0); start < maxPFN && ctx.Err() == nil; start += scanChunk {
 		chunks <- start
@@ -71,11 +74,15 @@ func (s *SLUB) scanMemmap(ctx context.Context) (*memmap, error) {
 
 func buildMemmap(results [][]slabRec, holes []uint64, pages uint64) *memmap {
 	m := &memmap{byCache: map[uint64][]int32{}, pages: pages}
-	for w, r := range results {
-		m.slabs = append(m.slabs, r...)
-		m.holes += holes[w]
+	n := 0
+	for _, r := range results {
+		n += len(r)
 	}
-	sort.Slice(m.slabs, func(i, j int) bool { return m.slabs[i].pfn < m.slabs[j].pfn })
+	m.slabs = make([]slabRec, 0, n)
+	for c, r := range results {
+		m.slabs = append(m.slabs, r...)
+		m.holes += holes[c]
+	}
 	for i, r := range m.slabs {
 		m.byCache[r.cache] = append(m.byCache[r.cache], int32(i))
 	}
