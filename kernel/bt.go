@@ -2,6 +2,7 @@ package kernel
 
 import (
 	"fmt"
+	"sort"
 )
 
 // lineFinder is what dwarf.Binary offers for file:line (dwarf/lines.go);
@@ -161,4 +162,27 @@ func (k *Kernel) BacktraceAll() ([]*Backtrace, error) {
 		out = append(out, bt)
 	}
 	return out, nil
+}
+
+// CrashTasks are the tasks a first look wants: the task that panicked, or
+// in a dump with no panic (a running machine) the task current on each
+// CPU, in CPU order. note says which of the two it is.
+func (k *Kernel) CrashTasks() (tasks []*Task, note string, err error) {
+	tl, err := k.Tasks()
+	if err != nil {
+		return nil, "", err
+	}
+	if tl.Panic != nil {
+		return []*Task{tl.Panic}, "the panic task", nil
+	}
+	for _, t := range tl.Running {
+		if t != nil {
+			tasks = append(tasks, t)
+		}
+	}
+	sort.SliceStable(tasks, func(i, j int) bool { return tasks[i].CPU < tasks[j].CPU })
+	if len(tasks) == 0 {
+		return nil, "", fmt.Errorf("no panic task and no task known to be running on a CPU")
+	}
+	return tasks, "no panic in this dump (a running machine): the task on each CPU", nil
 }

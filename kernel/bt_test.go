@@ -172,3 +172,21 @@ func TestBacktraceRunningCPUs(t *testing.T) {
 		t.Fatal("no running task")
 	}
 }
+
+func TestCrashTasks(t *testing.T) {
+	for _, tc := range []struct{ scenario, format, note string }{
+		{"panic", "kdump-c31", "the panic task"},
+		{"clean", "elf", "a running machine"},
+	} {
+		k := openFixture(t, tc.scenario, tc.format)
+		tasks, note, err := k.CrashTasks()
+		if err != nil || !strings.Contains(note, tc.note) || len(tasks) == 0 {
+			t.Errorf("%s/%s: %d tasks, %q, %v", tc.scenario, tc.format, len(tasks), note, err)
+		}
+		for i := 1; i < len(tasks); i++ {
+			if tasks[i].CPU <= tasks[i-1].CPU {
+				t.Errorf("%s/%s: tasks not in CPU order", tc.scenario, tc.format)
+			}
+		}
+	}
+}

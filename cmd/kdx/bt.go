@@ -3,7 +3,6 @@ package main
 import (
 	"fmt"
 	"io"
-	"sort"
 
 	"github.com/kdx-dev/kdx/kernel"
 )
@@ -68,19 +67,12 @@ func btSelect(k *kernel.Kernel, all bool, pid int) ([]*kernel.Task, string, erro
 			return nil, "", fmt.Errorf("no task with pid %d", pid)
 		}
 		return out, fmt.Sprintf("pid %d", pid), nil
-	case tl.Panic != nil:
-		return []*kernel.Task{tl.Panic}, "the panic task", nil
 	}
-	for _, t := range tl.Running {
-		if t != nil {
-			out = append(out, t)
-		}
+	tasks, note, err := k.CrashTasks()
+	if err != nil {
+		return nil, "", fmt.Errorf("%w: use -a or --pid", err)
 	}
-	sort.SliceStable(out, func(i, j int) bool { return out[i].CPU < out[j].CPU })
-	if len(out) == 0 {
-		return nil, "", fmt.Errorf("no panic task and no task known to be running on a CPU: use -a or --pid")
-	}
-	return out, "no panic in this dump (a running machine): the task on each CPU", nil
+	return tasks, note, nil
 }
 
 func printBt(w io.Writer, note string, bts []*kernel.Backtrace, summary bool) {
