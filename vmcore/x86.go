@@ -202,11 +202,31 @@ func (m *KernelMemory) setRoot(info *VMCoreInfo, cfg KernelConfig) {
 		return
 	}
 	for _, c := range m.d.CPUs() {
-		if cr3, ok := c.Reg("CR3"); ok && c.HasQEMU && cr3 != 0 {
-			m.root, m.hasRoot, m.rootFrom = cr3&ptePFNMask&^m.sme, true, fmt.Sprintf("CR3 of CPU %d", c.CPU)
-			return
+		cr3, ok := c.Reg("CR3")
+		if !ok || !c.HasQEMU || cr3 == 0 {
+			continue
+		}
+		// With page-table isolation a CPU in user mode runs on the user
+		// copy of the PGD (bit 12 set), which maps almost no kernel: take
+		// the candidate whose top-level entry for the kernel image exists.
+		base := cr3 & ptePFNMask &^ m.sme
+		for _, root := range []uint64{base, base &^ 0x1000} {
+			if m.topEntryPresent(root) {
+				m.root, m.hasRoot, m.rootFrom = root, true, fmt.Sprintf("CR3 of CPU %d", c.CPU)
+				return
+			}
 		}
 	}
+}
+
+// topEntryPresent checks the top-level entry that maps the kernel image.
+func (m *KernelMemory) topEntryPresent(root uint64) bool {
+	shift := uint(39)
+	if m.levels == 5 {
+		shift = 48
+	}
+	e, err := m.readEntry(root + (kernelMapBase>>shift)%tableSize*8)
+	return err == nil && e&ptePresent != 0
 }
 
 // readBase reads a KASLR-randomised base variable (page_offset_base, ...)

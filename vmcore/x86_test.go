@@ -173,3 +173,27 @@ func kmem4(t *testing.T, d *vmcore.Dump) *vmcore.KernelMemory {
 	}
 	return km
 }
+
+// TestTranslatePTIUserCR3: a CPU caught in user mode with page-table
+// isolation has CR3 pointing at the user PGD (kernel PGD + 4 KiB), whose
+// kernel half is empty; the kernel PGD is used instead.
+func TestTranslatePTIUserCR3(t *testing.T) {
+	mem := buildTables(4, 0) // kernel PGD at 0x1000; 0x2000 is its PUD, so use a PGD at 0x6000
+	copy(mem[0x6000:0x7000], mem[0x1000:0x2000])
+	clear(mem[0x1000:0x2000])
+	e := kdumptest.ELF{
+		Notes: kdumptest.QEMUCPU(0, 0, [5]uint64{0, 0, 0, 0x7000 | 0x5, 0}), // user PGD 0x7000, PCID 5
+		Loads: []kdumptest.Load{{Paddr: 0, Data: mem}},
+	}
+	d := openT(t, writeTemp(t, "elf", e.Bytes()))
+	km, err := vmcore.NewKernelMemory(d, vmcore.KernelConfig{HasKASLROffset: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if root, _, ok := km.Root(); !ok || root != 0x6000 {
+		t.Fatalf("root 0x%x, %v; want the kernel PGD 0x6000", root, ok)
+	}
+	if pa, err := km.Translate(textVA + 0x1010); err != nil || pa != 0x11010 {
+		t.Errorf("Translate = 0x%x, %v", pa, err)
+	}
+}
