@@ -58,6 +58,7 @@ func (k *Kernel) loadORC() (*orcTables, error) {
 		t, err := k.moduleORC(m, l)
 		if err != nil {
 			o.problems = append(o.problems, err.Error())
+			k.warnf("backtraces: %v (its frames fall back to DWARF CFI or a stack scan)", err)
 			continue
 		}
 		o.modules = append(o.modules, t)
