@@ -156,7 +156,7 @@ func (s *SLUB) runJobs(ctx context.Context, jobs []slabJob, mm *memmap, res *Res
 			for i := range next {
 				j := jobs[i]
 				r := &mm.slabs[j.idx]
-				o := s.verifySlab(j, r, sc, sus != nil)
+				o := s.verifySlab(j, r, sc, sus != nil && len(sus.votes[j.c.Addr].active) > 0)
 				mu.Lock()
 				fs = append(fs, o.findings...)
 				st := res.Stats[j.c.Addr]

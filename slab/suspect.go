@@ -45,14 +45,15 @@ func classKind(c uint64) uint64 { return c >> 56 }
 func pointerLike(c uint64) bool { k := classKind(c); return k >= clSelf && k <= clKernel }
 
 type cacheVotes struct {
-	mu    sync.Mutex
-	idx   uint64
-	n     uint64
-	words int
-	cand  []uint64
-	cnt   []int64
-	ptrs  []uint64 // words of a pointer class, per offset
-	bad   []uint64 // words that are no valid pointer (clBad, clOther)
+	mu     sync.Mutex
+	idx    uint64
+	n      uint64
+	words  int
+	active []int // word offsets worth voting on: mostly pointers in a sample
+	cand   []uint64
+	cnt    []int64
+	ptrs   []uint64 // words of a pointer class, per offset
+	bad    []uint64 // words that are no valid pointer (clBad, clOther)
 }
 
 type suspectScan struct {
@@ -85,6 +86,13 @@ func (s *SLUB) newSuspectScan(sel []*Cache) *suspectScan {
 	for i, r := range mm.slabs {
 		sus.slabCache[i], sus.slabCIdx[i] = s.byAddr[r.cache], idx[r.cache]
 	}
+	defer func() {
+		for _, c := range sel {
+			if cv := sus.votes[c.Addr]; cv != nil {
+				cv.active = s.sampleCache(c, cv.words, mm)
+			}
+		}
+	}()
 	if n := maxPFNOf(mm); n > 0 && n <= 1<<28 {
 		sus.slabOf = make([]int32, n)
 		for i := range sus.slabOf {
@@ -141,7 +149,7 @@ func (s *SLUB) classify(w, obj, size uint64, sus *suspectScan) uint64 {
 func (s *SLUB) collectSuspect(c *Cache, v *slabView, mark []uint8) {
 	sus := s.sus
 	cv := sus.votes[c.Addr]
-	if cv == nil || cv.words == 0 {
+	if cv == nil || len(cv.active) == 0 {
 		return
 	}
 	cv.mu.Lock()
@@ -153,7 +161,7 @@ func (s *SLUB) collectSuspect(c *Cache, v *slabView, mark []uint8) {
 		cv.n++
 		obj := v.base + c.RedLeftPad + i*c.Size
 		o := obj - v.base
-		for k := 0; k < cv.words; k++ {
+		for _, k := range cv.active {
 			w := binary.LittleEndian.Uint64(v.data[o+uint64(k)*8:])
 			cl := s.classify(w, obj, c.Size, sus)
 			if pointerLike(cl) {
@@ -214,7 +222,7 @@ func (s *SLUB) finishSuspect(ctx context.Context, sus *suspectScan, jobs []slabJ
 		}
 		allow := max(1, cv.n/suspectRatio)
 		var offs []int
-		for k := 0; k < cv.words; k++ {
+		for _, k := range cv.active {
 			dominant := pointerLike(cv.cand[k]) && uint64(cv.cnt[k]) >= cv.n-2*allow
 			if !dominant && cv.ptrs[k] >= cv.n*9/10 && cv.bad[k] > 0 && cv.bad[k] <= allow {
 				cv.cand[k] = 0 // mostly pointers of mixed shapes: only invalid ones are outliers
@@ -388,4 +396,56 @@ func (s *SLUB) describe(cl uint64) string {
 		return "a kernel pointer"
 	}
 	return "a pointer"
+}
+
+// sampleSlabs is how many slabs of a cache the pre-scan reads.
+const sampleSlabs = 16
+
+// sampleCache reads a few slabs spread over the cache and returns the word
+// offsets where at least half the objects hold a pointer (or a broken
+// one): only those can have a dominant pointer class, so only those are
+// voted on, and a cache with none (a buffer cache full of text) is not
+// read at all by the outlier scan.
+func (s *SLUB) sampleCache(c *Cache, words int, mm *memmap) []int {
+	idx := mm.byCache[c.Addr]
+	if words == 0 || uint64(len(idx))*c.PerSlab < suspectMinObjects {
+		return nil
+	}
+	ptrs := make([]int, words)
+	seen := 0
+	step := max(1, len(idx)/sampleSlabs)
+	var buf []byte
+	for n := 0; n < len(idx); n += step {
+		r := &mm.slabs[idx[n]]
+		objects := s.lay.objects.get(r.counters)
+		size := s.lay.page << r.order
+		if s.inKfence(r.pfn) || size > maxSlabBytes || objects*c.Size > size {
+			continue
+		}
+		if uint64(cap(buf)) < size {
+			buf = make([]byte, size)
+		}
+		b := buf[:size]
+		if _, err := s.k.Dump.ReadPhys(b, r.pfn*s.lay.page); err != nil {
+			continue
+		}
+		base := s.lay.base(r.pfn)
+		for i := uint64(0); i < objects; i++ {
+			o := c.RedLeftPad + i*c.Size
+			seen++
+			for k := 0; k < words; k++ {
+				w := binary.LittleEndian.Uint64(b[o+uint64(k)*8:])
+				if cl := s.classify(w, base+o, c.Size, s.sus); pointerLike(cl) || brokenPointer(w, cl) {
+					ptrs[k]++
+				}
+			}
+		}
+	}
+	var active []int
+	for k, p := range ptrs {
+		if seen > 0 && p*2 >= seen {
+			active = append(active, k)
+		}
+	}
+	return active
 }
