@@ -57,6 +57,7 @@ type Whatis struct {
 	Type string   // the type to show it as ("struct task_struct"), or ""
 	Obj  uint64   // start of the object of Type
 	Size uint64   // the object's size when known (a slab object's stride)
+	Slab uint64   // the struct slab holding it, 0 when not a slab object
 	Bad  bool     // the address is inside a damaged object
 }
 

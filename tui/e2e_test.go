@@ -94,10 +94,12 @@ func TestE2EFreelist(t *testing.T) {
 	bad := truth.Corruptions[0].Addr
 	p := openPane(t, bin, "freelist")
 	p.wait("RELEASE")
+	// slabinfo, filtered to the damaged cache, then its slabs, then check it
 	p.keys("6")
 	p.wait("kdx_obj")
-	p.keys(":check", "Enter")
-	p.wait("caches done")
+	p.keys("f", "kdx_obj", "Enter", "j", "Enter")
+	p.wait("[kmem -S kdx_obj]")
+	p.keys("c")
 	s := p.wait(fmt.Sprintf("%016x", uint64(bad)))
 	if !strings.Contains(s, "!corrupt") {
 		t.Fatalf("finding not marked:\n%s", s)
@@ -107,6 +109,14 @@ func TestE2EFreelist(t *testing.T) {
 	if !strings.Contains(s, "4141414141414141!") {
 		t.Fatalf("planted word not marked on the finding page:\n%s", s)
 	}
+	// its slab: the object whose free pointer is bad is marked
+	p.keys("/", "→ slab", "Enter", "Enter")
+	s = p.wait("FREELIST#")
+	if obj := truth.Corruptions[0].Object; !strings.Contains(s, fmt.Sprintf("!%016x  free       0", uint64(obj))) {
+		t.Fatalf("slab view does not mark object %#x:\n%s", uint64(obj), s)
+	}
+	p.keys("<")
+	p.wait("damaged words")
 	p.keys("G")
 	p.wait("references (")
 	out := filepath.Join(t.TempDir(), "report.md")

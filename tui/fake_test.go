@@ -93,7 +93,7 @@ func (f *fakeBackend) Symbolize(addr uint64) (string, bool) { return "", false }
 
 func (f *fakeBackend) Whatis(addr uint64) (Whatis, error) {
 	if addr >= fakeObj && addr < fakeObj+192 {
-		return Whatis{Addr: addr, Desc: []string{"slab: kdx_obj object"}, Type: "struct kdx_obj", Obj: fakeObj, Size: 192}, nil
+		return Whatis{Addr: addr, Desc: []string{"slab: kdx_obj object"}, Type: "struct kdx_obj", Obj: fakeObj, Size: 192, Slab: 0xffffea0000001000}, nil
 	}
 	return Whatis{Addr: addr, Desc: []string{"unknown"}}, nil
 }

@@ -62,6 +62,7 @@ func (b *KernelBackend) Whatis(addr uint64) (Whatis, error) {
 		out.Type, out.Obj = "struct task_struct", t.Addr
 	}
 	if so := w.Slab; so != nil {
+		out.Slab = so.Slab
 		state := "allocated"
 		if !so.Known {
 			state = "state unknown"

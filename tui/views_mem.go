@@ -195,6 +195,9 @@ func renderWhatis(p *page, m *Model) []line {
 	if d.w.Obj != 0 {
 		base = d.w.Obj
 	}
+	if d.w.Slab != 0 {
+		out = append(out, act(fmt.Sprintf("slab %#x", d.w.Slab), "→ slab %#x (its objects, freelist order)", d.w.Slab))
+	}
 	out = append(out, act(fmt.Sprintf("rd %#x", base), "→ rd %#x", base),
 		act(fmt.Sprintf("refs %#x", d.w.Addr), "→ refs %#x (who points here)", d.w.Addr))
 	if d.st != "" {
