@@ -127,3 +127,26 @@ func BenchmarkTranslate(b *testing.B) {
 		i++
 	}
 }
+
+// BenchmarkCachedReadParallel reads a working set that fits the page cache
+// from all cores: the cost of a hit and of contention on the shard locks.
+func BenchmarkCachedReadParallel(b *testing.B) {
+	d := openT(b, fixture.DumpPath(b, "clean", "kdump-zlib"))
+	pages := presentPages(d)[:4096]
+	buf := make([]byte, 4096)
+	for _, a := range pages {
+		d.ReadPhys(buf, a)
+	}
+	b.SetBytes(512)
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		r := rand.New(rand.NewPCG(rand.Uint64(), 1))
+		buf := make([]byte, 512)
+		for pb.Next() {
+			if _, err := d.ReadPhys(buf, pages[r.IntN(len(pages))]+1024); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+}
