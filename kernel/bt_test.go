@@ -190,3 +190,35 @@ func TestCrashTasks(t *testing.T) {
 		}
 	}
 }
+
+// The browser unwinds from several goroutines at once: results must not
+// depend on it (run with -race to check the sharing).
+func TestBacktraceConcurrent(t *testing.T) {
+	k := openFixture(t, "panic", "kdump-c31")
+	tl, err := k.Tasks()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := make([]string, len(tl.Tasks))
+	done := make(chan error, len(tl.Tasks))
+	for i := range tl.Tasks {
+		go func() {
+			b, err := k.Backtrace(&tl.Tasks[i])
+			if err == nil {
+				want[i] = b.String()
+			}
+			done <- err
+		}()
+	}
+	for range tl.Tasks {
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := range tl.Tasks {
+		b, err := k.Backtrace(&tl.Tasks[i])
+		if err != nil || b.String() != want[i] {
+			t.Errorf("pid %d: concurrent and sequential backtraces differ", tl.Tasks[i].PID)
+		}
+	}
+}
