@@ -145,3 +145,35 @@ func dedupe(ss []string) []string {
 	}
 	return out
 }
+
+// BenchmarkCrashKmemS times crash 8.0.2's `kmem -s` on the same dump as
+// BenchmarkCheckAll, measured inside one crash session with shell-escape
+// timestamps so that crash's start-up (tens of seconds) is reported apart:
+// go test -bench 'CheckAll/clean/elf|CrashKmemS' -benchtime 1x ./slab
+func BenchmarkCrashKmemS(b *testing.B) {
+	crash, err := exec.LookPath("crash")
+	if err != nil {
+		b.Skip("crash not installed")
+	}
+	stamp := "!date +T%s.%N\n"
+	for b.Loop() {
+		start := time.Now()
+		cmd := exec.Command(crash, "-s", fixture.Vmlinux(b), fixture.DumpPath(b, "clean", "elf"))
+		cmd.Stdin = strings.NewReader(stamp + "kmem -s\n" + stamp + "quit\n")
+		out, err := cmd.Output()
+		if err != nil {
+			b.Fatal(err)
+		}
+		var ts []float64
+		for _, m := range regexp.MustCompile(`(?m)^T(\d+\.\d+)$`).FindAllStringSubmatch(string(out), -1) {
+			var f float64
+			fmt.Sscan(m[1], &f)
+			ts = append(ts, f)
+		}
+		if len(ts) != 2 {
+			b.Fatalf("no timestamps in crash output")
+		}
+		b.ReportMetric((ts[1]-ts[0])*1e3, "kmem-s-ms")
+		b.ReportMetric(time.Since(start).Seconds(), "session-s")
+	}
+}
