@@ -50,21 +50,20 @@ func (k *Kernel) refRanges(t RefTarget) []Range {
 		return []Range{{t.Addr, t.Addr + 8}}
 	}
 	page := uint64(k.Dump.PageSize())
+	po, _ := k.Mem.PageOffset()
+	vm := k.Mem.VmemmapBase()
+	sz, hasSz := k.structPageSize()
+	if hasSz && vm != 0 && t.Addr >= vm && t.Addr < vm+k.maxPFN()*sz {
+		// A struct page: it and the page it describes.
+		sp := t.Addr - (t.Addr-vm)%sz
+		d := po + (sp-vm)/sz*page
+		return []Range{{sp, sp + sz}, {d, d + page}}
+	}
 	lo := t.Addr &^ (page - 1)
 	rs := []Range{{lo, lo + page}}
-	if po, ok := k.Mem.PageOffset(); ok && lo >= po {
-		pfn := (lo - po) / page
-		if sz, ok := k.structPageSize(); ok && k.Mem.VmemmapBase() != 0 {
-			sp := k.Mem.VmemmapBase() + pfn*sz
-			rs = append(rs, Range{sp, sp + sz})
-		}
-	} else if vm := k.Mem.VmemmapBase(); vm != 0 && lo >= vm {
-		// A struct page: add the page it describes.
-		if sz, ok := k.structPageSize(); ok && po != 0 {
-			pfn := (t.Addr - vm) / sz
-			d := po + pfn*page
-			rs = append(rs, Range{d, d + page})
-		}
+	if hasSz && vm != 0 && po != 0 && lo >= po && lo-po < k.maxPFN()*page {
+		sp := vm + (lo-po)/page*sz
+		rs = append(rs, Range{sp, sp + sz})
 	}
 	return rs
 }
