@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math/bits"
 	"strings"
+	"sync/atomic"
 	"time"
 )
 
@@ -92,6 +93,7 @@ type KdumpFile struct {
 	descOff   int64
 	nDesc     uint64
 	info      []byte
+	zero      atomic.Pointer[PageDesc] // the shared zero page, once seen
 	notes     []byte
 	warnings  []string
 }

@@ -2,6 +2,7 @@ package vmcore
 
 import (
 	"context"
+	"encoding/binary"
 	"fmt"
 	"runtime"
 	"slices"
@@ -194,6 +195,10 @@ func (k *KdumpFile) decode(pfn uint64, d PageDesc, dst []byte) error {
 	if d.Offset < 0 || int64(d.Size) > 2*k.blockSize || d.Size == 0 {
 		return fail(ErrDecompress, fmt.Sprintf("descriptor offset 0x%x size %d invalid", d.Offset, d.Size), nil)
 	}
+	if z := k.zero.Load(); z != nil && *z == (PageDesc{Offset: d.Offset, Size: d.Size, Flags: d.Flags}) {
+		clear(dst)
+		return nil
+	}
 	src, ok := k.src.slice(d.Offset, int64(d.Size))
 	if !ok {
 		buf := make([]byte, d.Size)
@@ -206,7 +211,36 @@ func (k *KdumpFile) decode(pfn uint64, d PageDesc, dst []byte) error {
 	if err := decodePage(dst, src, d.Flags); err != nil {
 		return fail(ErrDecompress, "", err)
 	}
+	k.noteZero(d, dst)
 	return nil
+}
+
+// noteZero remembers the first stored page that decodes to zeros. Writers
+// store the zero page once and point every zero page's descriptor at it,
+// so later descriptors with the same offset, size and flags need no
+// decoding (the same stored bytes decode the same way, whichever page
+// they were written for).
+func (k *KdumpFile) noteZero(d PageDesc, page []byte) {
+	if k.zero.Load() != nil || !allZero(page) {
+		return
+	}
+	z := PageDesc{Offset: d.Offset, Size: d.Size, Flags: d.Flags}
+	k.zero.CompareAndSwap(nil, &z)
+}
+
+func allZero(b []byte) bool {
+	for len(b) >= 8 {
+		if binary.LittleEndian.Uint64(b) != 0 {
+			return false
+		}
+		b = b[8:]
+	}
+	for _, c := range b {
+		if c != 0 {
+			return false
+		}
+	}
+	return true
 }
 
 func (m *kdumpMem) presentRanges() []PhysRange {
