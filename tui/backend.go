@@ -103,7 +103,8 @@ type ObjectRow struct {
 // SlabBackend is the slab side of the browser (package slab).
 type SlabBackend interface {
 	Slabinfo() ([]CacheRow, error)
-	Slabs(cache string) ([]SlabRow, error)
+	// Slabs lists a cache's slabs; it stops when ctx is cancelled.
+	Slabs(ctx context.Context, cache string) ([]SlabRow, error)
 	Objects(slab uint64) ([]ObjectRow, error)
 	// Check verifies one cache ("" for all), calling progress with done
 	// and total units of work and found with each finding as it is made.

@@ -160,7 +160,7 @@ type fakeSlab struct{}
 func (fakeSlab) Slabinfo() ([]CacheRow, error) {
 	return []CacheRow{{Name: "small", MemBytes: 4096, Addr: 0xffff888000300000}, {Name: "kdx_obj", MemBytes: 782336, Addr: 0xffff888000400000, Active: 3700, Total: 4011, Slabs: 191, ObjSize: 192}}, nil
 }
-func (fakeSlab) Slabs(cache string) ([]SlabRow, error) {
+func (fakeSlab) Slabs(ctx context.Context, cache string) ([]SlabRow, error) {
 	return []SlabRow{{Addr: 0xffffea0000001000, Base: fakeObj, InUse: 19, Objects: 21, Where: "node0 partial"}}, nil
 }
 func (fakeSlab) Objects(slab uint64) ([]ObjectRow, error) {

@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"context"
 	"fmt"
 	"math/bits"
 
@@ -34,20 +35,56 @@ func (s slabBackend) cache(name string) (*slab.Cache, error) {
 	return c, nil
 }
 
-// Slabs lists the slabs on the cache's node partial lists, with how many
-// of their objects are allocated.
-func (s slabBackend) Slabs(cache string) ([]SlabRow, error) {
+// Slabs lists the cache's slabs: first those on its node partial lists
+// (in list order, each link checked), then every other slab of the cache
+// found by looking up each page of the direct map with slab.ObjectAt
+// (full slabs and per-CPU slabs are on no list SLUB keeps).
+func (s slabBackend) Slabs(ctx context.Context, cache string) ([]SlabRow, error) {
 	c, err := s.cache(cache)
 	if err != nil {
 		return nil, err
 	}
+	out, err := s.partialSlabs(c)
+	if err != nil {
+		return out, err
+	}
+	seen := map[uint64]bool{}
+	for _, r := range out {
+		seen[r.Addr] = true
+	}
+	k := s.b.K
+	maxPFN := uint64(0)
+	if g, err := k.Global("max_pfn"); err == nil {
+		maxPFN, _ = g.Uint()
+	}
+	page := uint64(k.Dump.PageSize())
+	for pfn := uint64(0); pfn < min(maxPFN, 1<<36) && len(out) < maxListedSlabs; pfn++ {
+		if pfn%4096 == 0 && ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		addr := k.DirectMapAddr(pfn * page)
+		if addr == 0 {
+			break
+		}
+		o, ok := s.b.slab.ObjectAt(addr)
+		if !ok || o.CacheAddr != c.Addr || seen[o.Slab] {
+			continue
+		}
+		seen[o.Slab] = true
+		out = append(out, s.slabRow(c, o.Slab, "full or cpu (no list)"))
+	}
+	return out, nil
+}
+
+// partialSlabs walks the cache's node partial lists.
+func (s slabBackend) partialSlabs(c *slab.Cache) ([]SlabRow, error) {
 	typ, member := s.b.slabListMember()
 	var out []SlabRow
 	for n, node := range c.Nodes {
 		if node == 0 {
 			continue
 		}
-		v, err := s.b.K.Object("struct kmem_cache_node", node, fmt.Sprintf("%s node[%d]", cache, n))
+		v, err := s.b.K.Object("struct kmem_cache_node", node, fmt.Sprintf("%s node[%d]", c.Name, n))
 		if err != nil {
 			return out, err
 		}
@@ -56,7 +93,7 @@ func (s slabBackend) Slabs(cache string) ([]SlabRow, error) {
 			return out, err
 		}
 		r, err := s.b.K.WalkList(head.Addr(), kernel.ListOptions{Type: typ, Member: member,
-			Max: maxListedSlabs, Name: fmt.Sprintf("%s node%d partial", cache, n)})
+			Max: maxListedSlabs, Name: fmt.Sprintf("%s node%d partial", c.Name, n)})
 		if err != nil {
 			return out, err
 		}
@@ -70,19 +107,18 @@ func (s slabBackend) Slabs(cache string) ([]SlabRow, error) {
 	return out, nil
 }
 
+// slabRow counts a slab's allocated objects.
 func (s slabBackend) slabRow(c *slab.Cache, sl uint64, where string) SlabRow {
 	row := SlabRow{Addr: sl, Where: where, Objects: int(c.PerSlab)}
-	objs, err := s.Objects(sl)
+	first, err := s.firstObject(sl)
 	if err != nil {
 		row.Where += " (" + err.Error() + ")"
 		row.Bad = true
 		return row
 	}
-	if len(objs) > 0 {
-		row.Base = objs[0].Addr
-	}
-	for _, o := range objs {
-		if !o.Free {
+	row.Base = first.Object
+	for i := uint64(0); i < c.PerSlab && i < 1<<16; i++ {
+		if o, ok := s.b.slab.ObjectAt(first.Object + i*first.Size); ok && !(o.Known && o.Free) {
 			row.InUse++
 		}
 	}

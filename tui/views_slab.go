@@ -71,12 +71,12 @@ func loadSlabs(ctx context.Context, b Backend, c Command) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	return s.Slabs(c.Arg)
+	return s.Slabs(ctx, c.Arg)
 }
 
 func renderSlabs(p *page, m *Model) []line {
 	rows := p.data.([]SlabRow)
-	out := []line{plain("%s: %d slabs on the node partial lists (c: check this cache)", kernel.Sanitize(p.cmd.Arg, false), len(rows)),
+	out := []line{plain("%s: %d slabs (c: check this cache)", kernel.Sanitize(p.cmd.Arg, false), len(rows)),
 		plain("SLAB              FIRST OBJECT      INUSE/TOTAL  WHERE")}
 	for _, r := range rows {
 		l := act(fmt.Sprintf("slab %#x", r.Addr), "%016x  %016x  %5d/%-5d  %s", r.Addr, r.Base, r.InUse, r.Objects, r.Where)
