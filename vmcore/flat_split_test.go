@@ -80,6 +80,9 @@ func TestSplit(t *testing.T) {
 	b := kspec{codec: kdumptest.Zlib, split: true, start: 90, end: 200, info: testInfo}.build(t)
 	pa, pb := writeTemp(t, "part1", a), writeTemp(t, "part2", b)
 	d := openT(t, pb, pa) // any order
+	// One part flattened: still one dump.
+	pbFlat := writeTemp(t, "part2.flat", kdumptest.FlatBytes(kdumptest.Flatten(b, 5000)))
+	checkPages(t, openT(t, pa, pbFlat), 200)
 	if d.Format() != "split kdump" {
 		t.Fatalf("format %q", d.Format())
 	}
