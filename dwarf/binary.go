@@ -3,6 +3,7 @@ package dwarf
 import (
 	"errors"
 	"fmt"
+	"runtime/debug"
 	"sync"
 	"sync/atomic"
 )
@@ -72,6 +73,10 @@ func (b *Binary) load() error {
 
 // scan builds the DWARF index and reads the symbol table (on a cache miss).
 func (b *Binary) scan() error {
+	// The scan allocates a few tens of MB that mostly live until the
+	// merge; at the default GOGC the collector would run from a 4 MB heap
+	// several times over for nothing.
+	defer debug.SetGCPercent(debug.SetGCPercent(400))
 	var symErr error
 	var wg sync.WaitGroup
 	wg.Add(1)

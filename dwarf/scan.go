@@ -94,7 +94,7 @@ func (d *debugData) scanAll() ([][]rec, error) {
 					errs[w] = recovered(d.name+": DWARF scan", r)
 				}
 			}()
-			s := scanner{d: d, seen: make(map[uint64]int32, 1<<14)}
+			s := scanner{d: d, seen: make(map[uint64]int32, 1<<16)}
 			for {
 				i := int(next.Add(1) - 1)
 				if i >= len(cs) {
@@ -241,11 +241,11 @@ func (s *scanner) record(c *cursor, u *unit, a *abbrev, kind uint8, off uint64) 
 	for _, sp := range a.attrs {
 		switch sp.attr {
 		case atName:
-			v := s.d.readVal(c, u, sp.form, sp.ic)
-			r.name = v.b
-			if v.form == formStrp {
-				r.strp = v.u
+			if sp.form == formStrp { // resolved in add, once per name
+				r.strp = c.uN(int(u.offSize))
+				continue
 			}
+			r.name = s.d.readVal(c, u, sp.form, sp.ic).b
 		case atDeclaration:
 			r.decl = s.d.readVal(c, u, sp.form, sp.ic).u != 0
 		case atSibling:
@@ -265,10 +265,10 @@ func (s *scanner) record(c *cursor, u *unit, a *abbrev, kind uint8, off uint64) 
 	if c.err != nil || (kind == kindVar && !hasLoc) {
 		return sibling
 	}
-	if r.name == nil && spec != 0 {
+	if r.name == nil && r.strp == noStrp && spec != 0 {
 		s.fromSpec(&r, c.b, u, spec)
 	}
-	if r.name != nil {
+	if r.name != nil || r.strp != noStrp {
 		if r.strp == noStrp {
 			r.name = bytes.Clone(r.name) // it points into the reused chunk buffer
 		}
@@ -296,16 +296,23 @@ func (s *scanner) fromSpec(r *rec, ub []byte, u *unit, spec uint64) {
 // add keeps a record unless this worker already has a better one for the
 // same name and kind.
 func (s *scanner) add(r rec) {
-	if r.strp == noStrp || r.strp >= 1<<56 {
+	if r.strp == noStrp { // an inline name, already copied
 		s.recs = append(s.recs, r)
 		return
+	}
+	if r.strp >= 1<<56 {
+		return // beyond any .debug_str
 	}
 	key := uint64(r.kind)<<56 | r.strp
 	if i, ok := s.seen[key]; ok {
 		if better(r, s.recs[i]) {
+			r.name = s.recs[i].name
 			s.recs[i] = r
 		}
 		return
+	}
+	if r.name = cstrAt(s.d.str, r.strp); len(r.name) == 0 {
+		return // a bad string offset; nothing to index it by
 	}
 	s.seen[key] = int32(len(s.recs))
 	s.recs = append(s.recs, r)
