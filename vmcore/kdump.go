@@ -169,7 +169,7 @@ func (k *KdumpFile) parseMain(h []byte) error {
 
 func (k *KdumpFile) parseSub() error {
 	le := binary.LittleEndian
-	want := int64(ksVMCoreInfo)
+	want := int64(ksVMCoreInfo) // v2: up to end_pfn
 	switch {
 	case k.version >= 6:
 		want = ksSizeV6
@@ -177,6 +177,8 @@ func (k *KdumpFile) parseSub() error {
 		want = ksNote + 16
 	case k.version >= 3:
 		want = ksVMCoreInfo + 16
+	case k.version <= 1:
+		want = ksSplit // phys_base and dump_level only
 	}
 	if want > k.subHdr*k.blockSize {
 		return k.ferr(khSubHdrSize, "sub_hdr_size", fmt.Sprintf("%d blocks cannot hold a version %d sub-header", k.subHdr, k.version), k.subHdr)
@@ -187,8 +189,10 @@ func (k *KdumpFile) parseSub() error {
 	}
 	k.physBase = le.Uint64(s[ksPhysBase:])
 	k.dumpLevel = int32(le.Uint32(s[ksDumpLevel:]))
-	k.split = le.Uint32(s[ksSplit:]) != 0
-	k.startPFN, k.endPFN = le.Uint64(s[ksStartPFN:]), le.Uint64(s[ksEndPFN:])
+	if k.version >= 2 {
+		k.split = le.Uint32(s[ksSplit:]) != 0
+		k.startPFN, k.endPFN = le.Uint64(s[ksStartPFN:]), le.Uint64(s[ksEndPFN:])
+	}
 	if k.version >= 6 {
 		k.startPFN, k.endPFN = le.Uint64(s[ksStartPFN64:]), le.Uint64(s[ksEndPFN64:])
 		if m := le.Uint64(s[ksMaxMapnr64:]); m != 0 {
