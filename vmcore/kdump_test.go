@@ -287,3 +287,14 @@ func sameKind(a, b error) bool {
 	}
 	return (a == nil) == (b == nil)
 }
+
+// TestKdumpV1IgnoresSplit: header version 1 predates the split fields, so
+// bytes there are not a PFN range.
+func TestKdumpV1IgnoresSplit(t *testing.T) {
+	// The pages cover [0, 200) but the (meaningless) split range says [0, 10).
+	b := kspec{version: 1, codec: kdumptest.Zlib}.build(t)
+	binary.LittleEndian.PutUint32(b[pg+12:], 1)
+	binary.LittleEndian.PutUint64(b[pg+24:], 10)
+	d := openT(t, writeTemp(t, "dump", b))
+	checkPages(t, d, 200)
+}
