@@ -76,7 +76,7 @@ func (b *Binary) scan() error {
 	// The scan allocates a few tens of MB that mostly live until the
 	// merge; at the default GOGC the collector would run from a 4 MB heap
 	// several times over for nothing.
-	defer debug.SetGCPercent(debug.SetGCPercent(400))
+	defer debug.SetGCPercent(debug.SetGCPercent(200))
 	var symErr error
 	var wg sync.WaitGroup
 	wg.Add(1)
