@@ -192,7 +192,7 @@ func drive(t *testing.T, m Model, cmd tea.Cmd) Model {
 		case nil:
 		case tea.BatchMsg:
 			queue = append(queue, msg...)
-		case checkTickMsg:
+		case checkTickMsg, loadingTickMsg:
 			// ticks are driven by the test
 		default:
 			var tm tea.Model

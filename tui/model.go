@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strconv"
+	"time"
 
 	"github.com/charmbracelet/bubbles/cursor"
 	"github.com/charmbracelet/bubbles/textinput"
@@ -126,6 +127,11 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m.checkTick(msg)
 	case walkMsg:
 		return m.walked(msg)
+	case loadingTickMsg:
+		if p := m.page(); p != nil && p.id == msg.page && p.req == msg.req && p.state == stLoading {
+			return m, tickLoading(msg.page, msg.req)
+		}
+		return m, nil
 	case tea.KeyMsg:
 		return m.key(msg)
 	}
@@ -197,20 +203,35 @@ func (m *Model) load(p *page) tea.Cmd {
 	}
 	m.nextReq++
 	ctx, cancel := context.WithCancel(context.Background())
-	p.req, p.cancel, p.state, p.err = m.nextReq, cancel, stLoading, nil
+	p.req, p.cancel, p.state, p.err, p.since = m.nextReq, cancel, stLoading, nil, time.Now()
 	b, c, id, req, fn := m.b, p.cmd, p.id, m.nextReq, v.load
 	if c.Name == "finding" {
 		if i, err := strconv.Atoi(c.Arg); err == nil && i >= 0 && i < len(m.findings) {
 			fn = findingLoader(m.findings[i])
 		}
 	}
-	return func() tea.Msg {
+	return tea.Batch(func() tea.Msg {
 		data, err := fn(ctx, b, c)
 		if ctx.Err() != nil {
 			return nil
 		}
 		return loadedMsg{page: id, req: req, data: data, err: err}
+	}, tickLoading(id, req))
+}
+
+// loadingTickMsg redraws a page's "loading… 1.2s" line while it loads, so
+// that a slow read is seen to be alive.
+type loadingTickMsg struct{ page, req int }
+
+// loadingEvery is how often the loading line is redrawn; 0 turns it off
+// (the Update tests do, since they run commands synchronously).
+var loadingEvery = 250 * time.Millisecond
+
+func tickLoading(page, req int) tea.Cmd {
+	if loadingEvery == 0 {
+		return nil
 	}
+	return tea.Tick(loadingEvery, func(time.Time) tea.Msg { return loadingTickMsg{page, req} })
 }
 
 func (m Model) loaded(msg loadedMsg) (tea.Model, tea.Cmd) {

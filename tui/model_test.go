@@ -311,3 +311,22 @@ func TestAddressSelectionAndWhatis(t *testing.T) {
 		t.Fatal("whatis did not open the object as its type")
 	}
 }
+
+func TestLoadingTickOnlyWhileLoading(t *testing.T) {
+	loadingEvery = time.Millisecond
+	defer func() { loadingEvery = 0 }()
+	f := newFake()
+	m := ready(t, f)
+	f.block = make(chan struct{})
+	defer close(f.block)
+	tm, _ := m.Update(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("2")})
+	m = tm.(Model)
+	p := m.page()
+	if _, cmd := m.Update(loadingTickMsg{p.id, p.req}); cmd == nil {
+		t.Fatal("no redraw tick while the page loads")
+	}
+	if _, cmd := m.Update(loadingTickMsg{p.id, p.req - 1}); cmd != nil {
+		t.Fatal("a stale tick keeps ticking")
+	}
+	mustContain(t, m, "loading log…", "esc cancels")
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"regexp"
 	"strings"
+	"time"
 )
 
 // line is one line of a view. Text is plain and already sanitized; the
@@ -70,8 +71,8 @@ type page struct {
 	sel     int // index of the selected address on the cursor line
 	search  string
 	filter  string
-	level   int // log: highest level shown
-	started bool
+	level   int       // log: highest level shown
+	since   time.Time // when the current load started
 	walk    *walkState
 }
 

@@ -3,6 +3,7 @@ package tui
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/charmbracelet/x/ansi"
 	"github.com/kdx-dev/kdx/kernel"
@@ -69,7 +70,7 @@ func (m *Model) body() []string {
 	}
 	switch p.state {
 	case stLoading:
-		return []string{"loading " + p.cmd.String() + "…  (esc cancels)"}
+		return []string{fmt.Sprintf("loading %s… %.1fs  (esc cancels)", p.cmd.String(), time.Since(p.since).Seconds())}
 	case stFailed:
 		return wrap(stErr, p.cmd.String()+": "+kernel.Sanitize(p.err.Error(), false), m.w)
 	case stCancelled:
