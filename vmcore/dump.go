@@ -211,13 +211,15 @@ func (d *Dump) Kdump() *KdumpFile { return d.kd }
 // returns the bytes read before the first failing page and an error
 // (*ReadError) that names the cause: ErrNotInDump, ErrExcluded,
 // ErrTruncated or ErrDecompress.
-func (d *Dump) ReadPhys(p []byte, paddr uint64) (int, error) {
+func (d *Dump) ReadPhys(p []byte, paddr uint64) (n int, err error) {
 	if d.closed.Load() {
 		return 0, errors.New("vmcore: read from a closed dump")
 	}
 	if paddr+uint64(len(p)) < paddr {
 		return 0, &ReadError{Kind: ErrNotInDump, File: d.paths[0], Addr: paddr, Offset: -1, DumpLevel: -1, Detail: "range wraps the address space"}
 	}
+	defer restoreFaults(faultsAsPanics())
+	defer catchFault(d.paths[0], paddr, &err)
 	return d.mem.readPhys(p, paddr)
 }
 
@@ -226,10 +228,12 @@ func (d *Dump) ReadPhys(p []byte, paddr uint64) (int, error) {
 // read would give for a page that is not in the dump, excluded by the
 // filter or past the truncation point. A stored page can still fail to
 // decode.
-func (d *Dump) CheckPhys(paddr uint64) error {
+func (d *Dump) CheckPhys(paddr uint64) (err error) {
 	if d.closed.Load() {
 		return errors.New("vmcore: check on a closed dump")
 	}
+	defer restoreFaults(faultsAsPanics())
+	defer catchFault(d.paths[0], paddr, &err)
 	return d.mem.check(paddr)
 }
 

@@ -22,6 +22,7 @@ func (e *elfMem) forEachPage(ctx context.Context, workers int, fn PageFunc) erro
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			defer restoreFaults(faultsAsPanics())
 			zero := make([]byte, e.pageSize)
 			buf := make([]byte, batch)
 			for j := range jobs {
@@ -78,7 +79,7 @@ func (e *elfMem) scanRange(lo, hi uint64, buf, zero []byte, fn PageFunc) error {
 			page = zero[:next-a]
 		default: // straddles the end of file data: read it exactly
 			page = make([]byte, next-a)
-			if _, err = e.readSeg(page, a, s); err != nil {
+			if _, err = e.readSegGuarded(page, a, s); err != nil {
 				page = nil
 			}
 		}
@@ -88,4 +89,9 @@ func (e *elfMem) scanRange(lo, hi uint64, buf, zero []byte, fn PageFunc) error {
 		a = next
 	}
 	return nil
+}
+
+func (e *elfMem) readSegGuarded(p []byte, a uint64, s pseg) (n int, err error) {
+	defer catchFault(e.m.path, a, &err)
+	return e.readSeg(p, a, s)
 }

@@ -233,8 +233,13 @@ func (k *KdumpFile) noteArea(b []byte, field string, max uint64) []byte {
 func (k *KdumpFile) loadBitmaps() error {
 	off := (1 + k.subHdr) * k.blockSize
 	half := k.bmBlocks * k.blockSize / 2
-	bm, ok := readFull(k.src, off, 2*half)
-	if !ok {
+	// Copied out of the mapping: the bitmaps are consulted on every read
+	// and by scans, and a copy cannot fault if the file shrinks later.
+	if off > k.src.size() || 2*half > k.src.size()-off {
+		return k.ferr(off, "bitmaps", fmt.Sprintf("0x%x bytes of bitmaps not in the file", 2*half), nil)
+	}
+	bm := make([]byte, 2*half)
+	if k.src.readAt(bm, off) != len(bm) {
 		return k.ferr(off, "bitmaps", fmt.Sprintf("0x%x bytes of bitmaps not in the file", 2*half), nil)
 	}
 	k.present, k.dumped = bm[:half:half], bm[half:]

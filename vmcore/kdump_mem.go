@@ -81,10 +81,11 @@ func (m *kdumpMem) readParallel(p []byte, paddr uint64) (int, error) {
 		wg.Add(1)
 		go func(w int) {
 			defer wg.Done()
+			defer restoreFaults(faultsAsPanics())
 			for i := w; i < n; i += workers {
 				lo, hi := piece(i)
 				if lo < hi {
-					got[i], errs[i] = m.readSerial(p[lo:hi], paddr+uint64(lo))
+					got[i], errs[i] = m.readGuarded(p[lo:hi], paddr+uint64(lo))
 				}
 			}
 		}(w)
@@ -97,6 +98,11 @@ func (m *kdumpMem) readParallel(p []byte, paddr uint64) (int, error) {
 		}
 	}
 	return len(p), nil
+}
+
+func (m *kdumpMem) readGuarded(p []byte, paddr uint64) (n int, err error) {
+	defer catchFault(m.parts[0].src.name(), paddr, &err)
+	return m.readSerial(p, paddr)
 }
 
 func (m *kdumpMem) readSerial(p []byte, paddr uint64) (int, error) {
@@ -282,13 +288,14 @@ func (m *kdumpMem) forEachPage(ctx context.Context, workers int, fn PageFunc) er
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			defer restoreFaults(faultsAsPanics())
 			buf := make([]byte, m.pageSize)
 			for j := range jobs {
 				for i, pfn := range j.pfns {
 					if ctx.Err() != nil {
 						break
 					}
-					err := j.k.pageAt(pfn, j.idx[i], buf)
+					err := j.k.pageGuarded(pfn, j.idx[i], buf)
 					page := buf
 					if err != nil {
 						page = nil
@@ -323,6 +330,11 @@ func (m *kdumpMem) forEachPage(ctx context.Context, workers int, fn PageFunc) er
 	return context.Cause(ctx)
 }
 
+func (k *KdumpFile) pageGuarded(pfn, idx uint64, dst []byte) (err error) {
+	defer catchFault(k.src.name(), pfn*uint64(k.blockSize), &err)
+	return k.pageAt(pfn, idx, dst)
+}
+
 // pageAt decodes the page whose descriptor index is already known.
 func (k *KdumpFile) pageAt(pfn, idx uint64, dst []byte) error {
 	d, err := k.Descriptor(idx)
@@ -334,7 +346,9 @@ func (k *KdumpFile) pageAt(pfn, idx uint64, dst []byte) error {
 }
 
 // ReadPage decodes page pfn of this file into dst (one page long).
-func (k *KdumpFile) ReadPage(pfn uint64, dst []byte) error {
+func (k *KdumpFile) ReadPage(pfn uint64, dst []byte) (err error) {
+	defer restoreFaults(faultsAsPanics())
+	defer catchFault(k.src.name(), pfn*uint64(k.blockSize), &err)
 	if uint64(len(dst)) != uint64(k.blockSize) {
 		return fmt.Errorf("vmcore: ReadPage: buffer of %d bytes, page size %d", len(dst), k.blockSize)
 	}
