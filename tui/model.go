@@ -187,7 +187,7 @@ func (p *page) stop() {
 	if p.cancel != nil {
 		p.cancel()
 	}
-	p.data, p.lines = nil, nil
+	p.data, p.lines, p.vis = nil, nil, nil
 }
 
 // load starts (or restarts) a page's load in a tea.Cmd.
@@ -260,12 +260,12 @@ func (m Model) loaded(msg loadedMsg) (tea.Model, tea.Cmd) {
 
 // render (re)builds a page's lines when the session changed since.
 func (m *Model) render(p *page) {
-	if p.state != stReady || p.version == m.version {
+	v := views[p.cmd.Name]
+	if p.state != stReady || p.version == m.version || (p.version >= 0 && !v.live) {
 		return
 	}
-	v := views[p.cmd.Name]
 	if v.render != nil {
-		p.lines = v.render(p, m)
+		p.lines, p.vis = v.render(p, m), nil
 	}
 	p.version = m.version
 	if n := len(p.visible()); p.cursor >= n {

@@ -74,14 +74,25 @@ type page struct {
 	level   int       // log: highest level shown
 	since   time.Time // when the current load started
 	walk    *walkState
+
+	// the cache of visible(): valid for this filter, level and lines
+	vis       []int
+	visFilter string
+	visLevel  int
+	visLines  int
 }
 
 func newPage(id int, c Command) *page {
 	return &page{id: id, cmd: c, version: -1, level: 7}
 }
 
-// visible are the indices of the lines the filters let through.
+// visible are the indices of the lines the filters let through. They are
+// computed once per change of lines, filter or level: every key and frame
+// asks, and a log can have hundreds of thousands of lines.
 func (p *page) visible() []int {
+	if p.vis != nil && p.visFilter == p.filter && p.visLevel == p.level && p.visLines == len(p.lines) {
+		return p.vis
+	}
 	idx := make([]int, 0, len(p.lines))
 	f := strings.ToLower(p.filter)
 	for i := range p.lines {
@@ -94,5 +105,6 @@ func (p *page) visible() []int {
 		}
 		idx = append(idx, i)
 	}
+	p.vis, p.visFilter, p.visLevel, p.visLines = idx, p.filter, p.level, len(p.lines)
 	return idx
 }

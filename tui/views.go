@@ -17,6 +17,9 @@ type viewSpec struct {
 	load   func(ctx context.Context, b Backend, c Command) (any, error)
 	render func(p *page, m *Model) []line
 	atEnd  bool // open with the cursor on the last line (log)
+	// live views render from the session (findings, bookmarks) and are
+	// re-rendered when it changes; the others render once per load.
+	live bool
 }
 
 var views map[string]viewSpec
@@ -30,17 +33,17 @@ func init() {
 		"task":      {load: loadTask, render: renderText},
 		"mod":       {load: loadMod, render: renderMod},
 		"struct":    {load: loadStruct, render: renderStruct},
-		"rd":        {load: loadRd, render: renderRd},
+		"rd":        {load: loadRd, render: renderRd, live: true},
 		"whatis":    {load: loadWhatis, render: renderWhatis},
-		"list":      {load: loadList, render: renderList},
+		"list":      {load: loadList, render: renderList, live: true},
 		"refs":      {load: loadRefs, render: renderRefs},
 		"search":    {load: loadSearch, render: renderRefs},
-		"findings":  {render: renderFindings},
-		"finding":   {load: loadFinding, render: renderFinding},
-		"bookmarks": {render: renderBookmarks},
-		"kmem -s":   {load: loadSlabinfo, render: renderSlabinfo},
-		"kmem -S":   {load: loadSlabs, render: renderSlabs},
-		"slab":      {load: loadObjects, render: renderObjects},
+		"findings":  {render: renderFindings, live: true},
+		"finding":   {load: loadFinding, render: renderFinding, live: true},
+		"bookmarks": {render: renderBookmarks, live: true},
+		"kmem -s":   {load: loadSlabinfo, render: renderSlabinfo, live: true},
+		"kmem -S":   {load: loadSlabs, render: renderSlabs, live: true},
+		"slab":      {load: loadObjects, render: renderObjects, live: true},
 	}
 }
 
