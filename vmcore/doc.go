@@ -21,5 +21,10 @@
 // counts over the dumped bitmap and decoded on demand into a bounded,
 // sharded CLOCK cache. Every size, count and offset read from a file is
 // checked before it sizes an allocation or a loop; malformed files give a
-// *FormatError naming the file, offset and field.
+// *FormatError naming the file, offset and field. A file that shrinks
+// while open makes reads fail with ErrTruncated, not SIGBUS.
+//
+// internal/kdumptest writes the synthetic kdump, flattened and ELF inputs
+// of the tests and fuzz seeds; internal/cmd/kdumpreencode uses it to
+// re-encode a real kdump's pages with snappy or zstd for the fixtures.
 package vmcore

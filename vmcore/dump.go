@@ -9,7 +9,8 @@ import (
 )
 
 // Dump is an open crash dump: one file, or the parts of a split dump. Its
-// methods are safe for concurrent use.
+// methods are safe for concurrent use, except that Close must not run
+// while other calls are in progress (it unmaps the files).
 type Dump struct {
 	paths    []string
 	maps     []*mapping
@@ -36,8 +37,10 @@ type PhysRange struct {
 }
 
 // PageFunc receives one present page: its physical address and its bytes,
-// or the error that kept it from being read (then page is nil). The slice
-// is only valid during the call and must not be modified. A non-nil return
+// or the error that kept it from being read (then page is nil). A page is
+// PageSize bytes at a page boundary, except at an ELF segment edge that is
+// not page-aligned, where it is the part inside the segment. The slice is
+// only valid during the call and must not be modified. A non-nil return
 // stops the scan.
 type PageFunc func(paddr uint64, page []byte, err error) error
 
