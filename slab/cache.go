@@ -89,8 +89,9 @@ func readCache(k *kernel.Kernel, addr uint64, nodes int) (*Cache, error) {
 	c.Order, c.PerSlab = oo>>ooShift, oo&(1<<ooShift-1)
 	c.MinOrder = min >> ooShift
 	c.Aliases = max(int(int32(refcount))-1, 0)
-	if c.Size == 0 || c.Size > 1<<26 || c.Order > 20 {
-		return nil, fmt.Errorf("%s: implausible size %d or order %d", c.Path, c.Size, c.Order)
+	if c.Size == 0 || c.Size > 1<<26 || c.Order > 20 || c.ObjectSize > c.Size || c.RedLeftPad+c.ObjectSize > c.Size {
+		return nil, fmt.Errorf("%s at %#x: implausible size %d, object_size %d, red_left_pad %d or order %d",
+			c.Path, addr, c.Size, c.ObjectSize, c.RedLeftPad, c.Order)
 	}
 	if err := c.readNodes(v, nodes); err != nil {
 		return nil, err
