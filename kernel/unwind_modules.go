@@ -9,9 +9,6 @@ import (
 	"github.com/kdx-dev/kdx/dwarf"
 )
 
-// maxBTModules bounds the walk of the `modules` list.
-const maxBTModules = 1 << 13
-
 // btModule is what the unwinder needs of one struct module: its text, its
 // ORC tables and its own symbol table (mod->kallsyms), all read from the
 // dump so that a module without a .ko still unwinds and symbolizes.
@@ -29,6 +26,7 @@ type btModule struct {
 type modSym struct {
 	name       string
 	addr, size uint64
+	kind       byte // 't' function, 'd' data object (nm letters)
 }
 
 // btModules walks the kernel's `modules` list once.
@@ -38,32 +36,20 @@ func (k *Kernel) btModules() ([]btModule, error) {
 	return mods, err
 }
 
+// walkBTModules reads the unwinder's view of each module that Modules
+// found (one walk of the modules list serves every feature).
 func (k *Kernel) walkBTModules() ([]btModule, error) {
-	head, err := k.Global("modules")
-	if err != nil {
-		return nil, fmt.Errorf("modules: %w", err)
-	}
-	listOff, err := k.Bin.FieldOffset("struct module", "list")
+	list, err := k.Modules()
 	if err != nil {
 		return nil, err
 	}
 	var mods []btModule
-	seen := map[uint64]bool{}
-	next, err := ptrField(head, "next")
-	for err == nil && next != head.Addr() {
-		if seen[next] || len(mods) >= maxBTModules {
-			return mods, fmt.Errorf("modules list: loops or exceeds %d entries at %#x", maxBTModules, next)
-		}
-		seen[next] = true
-		m, merr := k.readBTModule(next - listOff)
-		if merr != nil {
-			return mods, merr
+	for _, lm := range list {
+		m, err := k.readBTModule(lm.Addr)
+		if err != nil {
+			return mods, err
 		}
 		mods = append(mods, m)
-		next, err = k.ReadU64(next)
-	}
-	if err != nil {
-		return mods, fmt.Errorf("modules list: %w", err)
 	}
 	return mods, nil
 }
@@ -218,7 +204,13 @@ func decodeModSyms(raw []byte, l elfSymLayout, nameAt func(uint64) (string, erro
 	var out []modSym
 	for o := uint64(0); o+l.size <= uint64(len(raw)); o += l.size {
 		r := raw[o : o+l.size]
-		if r[l.info]&0xf != 2 { // STT_FUNC (ELF ABI)
+		kind := byte(0)
+		switch r[l.info] & 0xf { // ELF ABI symbol types
+		case 2: // STT_FUNC
+			kind = 't'
+		case 1: // STT_OBJECT
+			kind = 'd'
+		default:
 			continue
 		}
 		addr := le.Uint64(r[l.value:])
@@ -226,24 +218,14 @@ func decodeModSyms(raw []byte, l elfSymLayout, nameAt func(uint64) (string, erro
 		if err != nil || nm == "" || addr == 0 {
 			continue
 		}
-		out = append(out, modSym{name: nm, addr: addr, size: le.Uint64(r[l.symSize:])})
+		out = append(out, modSym{name: nm, addr: addr, size: le.Uint64(r[l.symSize:]), kind: kind})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].addr < out[j].addr })
 	return out
 }
 
-// lookup finds the module function containing addr.
-func (m *btModule) lookup(addr uint64) (modSym, bool) {
-	i := sort.Search(len(m.syms), func(i int) bool { return m.syms[i].addr > addr }) - 1
-	if i < 0 {
-		return modSym{}, false
-	}
-	s := m.syms[i]
-	if s.size != 0 && addr >= s.addr+s.size {
-		return modSym{}, false
-	}
-	return s, true
-}
+// lookup finds the module symbol containing addr.
+func (m *btModule) lookup(addr uint64) (modSym, bool) { return lookupSorted(m.syms, addr) }
 
 // shortString reads a NUL-terminated symbol name of at most 127 bytes,
 // shortening the read when it would run into unreadable memory.

@@ -28,16 +28,18 @@ func TestDecodeModSyms(t *testing.T) {
 	var raw []byte
 	raw = append(raw, elfSym(1, 0x12, 0xffffffffc0001100, 0x20)...) // global func
 	raw = append(raw, elfSym(7, 0x02, 0xffffffffc0001000, 0x40)...) // local func
-	raw = append(raw, elfSym(13, 0x11, 0xffffffffc0002000, 8)...)   // object: skipped
+	raw = append(raw, elfSym(13, 0x11, 0xffffffffc0002000, 8)...)   // object: kept as data
+	raw = append(raw, elfSym(13, 0x13, 0xffffffffc0002100, 8)...)   // section symbol: skipped
 	raw = append(raw, elfSym(99, 0x12, 0xffffffffc0003000, 8)...)   // name unreadable: skipped
 	raw = append(raw, elfSym(1, 0x12, 0, 8)...)                     // address 0: skipped
 	raw = append(raw, 1, 2, 3)                                      // a torn record: ignored
 	got := decodeModSyms(raw, testSymLayout, nameAt)
-	if len(got) != 2 || got[0].name != "kdx_a" || got[1].name != "kdx_b" {
+	if len(got) != 3 || got[0].name != "kdx_a" || got[1].name != "kdx_b" || got[2].name != "data_sym" ||
+		got[0].kind != 't' || got[2].kind != 'd' {
 		t.Fatalf("got %+v", got)
 	}
 	m := btModule{syms: got}
-	for addr, want := range map[uint64]string{0xffffffffc0001010: "kdx_a", 0xffffffffc0001110: "kdx_b", 0xffffffffc0001120: "", 0xffffffffc0000fff: ""} {
+	for addr, want := range map[uint64]string{0xffffffffc0001010: "kdx_a", 0xffffffffc0001110: "kdx_b", 0xffffffffc0001120: "", 0xffffffffc0000fff: "", 0xffffffffc0002004: "data_sym"} {
 		s, ok := m.lookup(addr)
 		if (want == "") == ok || s.name != want {
 			t.Errorf("lookup(%#x) = %q, %v; want %q", addr, s.name, ok, want)
