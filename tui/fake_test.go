@@ -56,14 +56,19 @@ func (f *fakeBackend) Log() (*kernel.Log, error) {
 	for i := 0; i < 40; i++ {
 		lg.Records = append(lg.Records, kernel.LogRecord{Seq: uint64(i), TsNsec: uint64(i) * 1e6, Level: i % 8, Text: fmt.Sprintf("message %d", i)})
 	}
-	lg.Records = append(lg.Records, kernel.LogRecord{Seq: 40, Level: 0, Text: "evil \x1b]0;title\x07 text"})
+	lg.Records = append(lg.Records, kernel.LogRecord{Seq: 40, Level: 0, Text: "evil \x1b]0;title\x07 text"},
+		kernel.LogRecord{Seq: 41, Level: 1, Text: "BUG: kernel NULL pointer dereference, address: 0000000000000008"})
 	return lg, nil
 }
 
 func (f *fakeBackend) Tasks() (*kernel.TaskList, error) { return fakeTasks, nil }
 
 func (f *fakeBackend) Backtrace(t *kernel.Task) (*kernel.Backtrace, error) {
-	return &kernel.Backtrace{Task: *t, Frames: []kernel.Frame{{Index: 0, SP: 0xffffc90000013930, PC: 0xffffffff8176475a, Symbol: "__crash_kexec+0x11a", Func: "__crash_kexec", Offset: 0x11a}}, Complete: true}, nil
+	return &kernel.Backtrace{Task: *t, Frames: []kernel.Frame{
+		{Index: 0, SP: 0xffffc90000013930, PC: 0xffffffff8176475a, Symbol: "__crash_kexec+0x11a", Func: "__crash_kexec", Offset: 0x11a},
+		{Index: 1, SP: 0xffffc90000013a50, PC: 0xffffffff81600c02, Symbol: "asm_exc_page_fault+0x22", ExceptionAddr: 0xffffc90000013a58},
+		{Index: 2, SP: 0xffffc90000013b00, PC: 0xffffffffc031603c, Symbol: "kdx_null_deref+0xc", Module: "kdxplant", File: "main.c", Line: 42},
+	}, Complete: true}, nil
 }
 
 func (f *fakeBackend) Modules() ([]kernel.Module, error) {

@@ -25,7 +25,8 @@ func mustContain(t *testing.T, m Model, want ...string) {
 
 func TestSummaryFirstScreen(t *testing.T) {
 	m := ready(t, newFake())
-	mustContain(t, m, "6.1.0-fake", "Fatal exception", "TAINT: OE", "pid 98", "__crash_kexec+0x11a", "[summary]")
+	mustContain(t, m, "6.1.0-fake", "Fatal exception", "TAINT: OE", "pid 98", "__crash_kexec+0x11a", "[summary]",
+		"OOPS: BUG: kernel NULL pointer dereference", "FAULT AT: kdx_null_deref+0xc [kdxplant] main.c:42")
 	if !strings.Contains(pageText(m), "message 39") {
 		t.Fatalf("summary lacks the log tail:\n%s", pageText(m))
 	}

@@ -70,6 +70,7 @@ func renderText(p *page, m *Model) []line {
 
 type summaryData struct {
 	sys   *kernel.Sys
+	log   *kernel.Log
 	tail  []kernel.LogRecord
 	bt    *kernel.Backtrace
 	btErr error
@@ -85,7 +86,7 @@ func loadSummary(ctx context.Context, b Backend, c Command) (any, error) {
 	}
 	d := &summaryData{sys: s}
 	if lg, err := b.Log(); err == nil {
-		d.tail = lg.Records[max(0, len(lg.Records)-logTail):]
+		d.log, d.tail = lg, lg.Records[max(0, len(lg.Records)-logTail):]
 	}
 	if s.PanicTask != nil && ctx.Err() == nil {
 		d.bt, d.btErr = b.Backtrace(s.PanicTask)
@@ -110,6 +111,12 @@ func renderSummary(p *page, m *Model) []line {
 		taint = "none"
 	}
 	out = append(out, row("TAINT", taint))
+	if o := oopsLine(d.log); o != "" {
+		out = append(out, plain("%10s: %s", "OOPS", o))
+	}
+	if f := faultFrame(d.bt); f != "" {
+		out = append(out, plain("%10s: %s", "FAULT AT", f))
+	}
 	if t := s.PanicTask; t != nil {
 		l := row("TASK", fmt.Sprintf("%#x pid %d \"%s\" cpu %d", t.Addr, t.PID, t.Comm, t.CPU))
 		l.action = fmt.Sprintf("task %#x", t.Addr)
@@ -277,4 +284,59 @@ func visible(s string) string {
 		}
 		return r
 	}, s)
+}
+
+// oopsPrefixes start the log line that says what went wrong, as the
+// kernel prints it before the registers.
+var oopsPrefixes = []string{"BUG:", "general protection fault", "Oops:", "kernel BUG at", "Unable to handle", "WARNING:"}
+
+// oopsLine is the first log record that says what went wrong, "" when none.
+func oopsLine(lg *kernel.Log) string {
+	if lg == nil {
+		return ""
+	}
+	for _, r := range lg.Records {
+		for _, p := range oopsPrefixes {
+			if strings.HasPrefix(r.Text, p) {
+				return kernel.Sanitize(strings.TrimSpace(r.Text), false)
+			}
+		}
+	}
+	return ""
+}
+
+// faultFrame names the frame an exception interrupted: where the kernel
+// really was when it faulted, as symbol+offset [module] file:line.
+func faultFrame(bt *kernel.Backtrace) string {
+	if bt == nil {
+		return ""
+	}
+	for i, f := range bt.Frames {
+		if f.ExceptionAddr == 0 || i+1 >= len(bt.Frames) {
+			continue
+		}
+		g := bt.Frames[i+1]
+		s := g.Symbol
+		if s == "" {
+			s = fmt.Sprintf("%#x", g.PC)
+		}
+		if g.Module != "" {
+			s += " [" + g.Module + "]"
+		}
+		if g.File != "" {
+			s += fmt.Sprintf(" %s:%d", shortPath(g.File), g.Line)
+		}
+		return kernel.Sanitize(s, false)
+	}
+	return ""
+}
+
+// shortPath keeps a source path's last two elements: enough to find the
+// file, short enough for 80 columns.
+func shortPath(p string) string {
+	parts := strings.Split(p, "/")
+	if len(parts) <= 2 {
+		return p
+	}
+	return strings.Join(parts[len(parts)-2:], "/")
 }
