@@ -3,6 +3,8 @@ package dwarf
 import (
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
 )
 
@@ -93,5 +95,39 @@ func TestEnumAndSizeof(t *testing.T) {
 	}
 	if n, err := b.Sizeof("struct page *"); err != nil || n != 8 {
 		t.Errorf("sizeof(struct page *) = %d, %v", n, err)
+	}
+}
+
+func TestNames(t *testing.T) {
+	b := openFixture(t)
+	for _, tc := range []struct {
+		prefix string
+		want   string
+	}{
+		{"struct kmem_cache", "struct kmem_cache_cpu"},
+		{"stru", "struct kmem_cache"},
+		{"atomic", "atomic_t"},
+		{"spinlock", "spinlock_t"},
+		{"enum pagef", "enum pageflags"},
+	} {
+		got := b.TypeNames(tc.prefix, 0)
+		if !slices.Contains(got, tc.want) {
+			t.Errorf("TypeNames(%q) lacks %q (%d names)", tc.prefix, tc.want, len(got))
+		}
+		for _, n := range got {
+			if !strings.HasPrefix(n, tc.prefix) {
+				t.Errorf("TypeNames(%q) gave %q", tc.prefix, n)
+				break
+			}
+		}
+	}
+	if got := b.TypeNames("struct ", 5); len(got) != 5 {
+		t.Errorf("max 5: %d names", len(got))
+	}
+	if got := b.TypeNames("union ", 3); len(got) != 3 || !strings.HasPrefix(got[2], "union ") {
+		t.Errorf("unions: %v", got)
+	}
+	if got := b.VariableNames("slab_cach", 0); !slices.Contains(got, "slab_caches") {
+		t.Errorf("VariableNames(slab_cach) = %v", got)
 	}
 }

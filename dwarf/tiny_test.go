@@ -187,3 +187,32 @@ func TestCompleteDeclaration(t *testing.T) {
 		t.Errorf("Field through the declaration: %v", err)
 	}
 }
+
+// TestCompressedDebugSections loads tiny.o with zlib-compressed
+// (SHF_COMPRESSED) debug sections and expects the same answers.
+func TestCompressedDebugSections(t *testing.T) {
+	plain := loadTiny(t)
+	z, err := loadModule("testdata/tiny-zlib.o", tinyAddrs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"tiny_one", "tiny_head", "tiny_hidden"} {
+		a1, t1, err1 := plain.Variable(name)
+		a2, t2, err2 := z.Variable(name)
+		if err1 != nil || err2 != nil || a1 != a2 || CTypeName(t1) != CTypeName(t2) {
+			t.Errorf("%s: plain %#x %s %v, compressed %#x %s %v", name, a1, CTypeName(t1), err1, a2, CTypeName(t2), err2)
+		}
+	}
+	if st, err := z.types.typeAt(mustEntry(t, z, kindStruct, "tiny").die); err != nil || st.Size() != 88 {
+		t.Errorf("struct tiny from compressed DWARF: %v %v", st, err)
+	}
+}
+
+func mustEntry(t *testing.T, m *Module, kind uint8, name string) *ientry {
+	t.Helper()
+	e, ok := m.ix.find(kind, name)
+	if !ok {
+		t.Fatalf("%s not indexed", name)
+	}
+	return e
+}

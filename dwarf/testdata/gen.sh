@@ -4,3 +4,5 @@
 set -e
 cd "$(dirname "$0")"
 gcc -g -gdwarf-5 -O0 -fno-pic -mcmodel=kernel -c tiny.c -o tiny.o
+# The same with SHF_COMPRESSED debug sections.
+objcopy --compress-debug-sections=zlib tiny.o tiny-zlib.o
