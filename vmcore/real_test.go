@@ -356,4 +356,13 @@ func TestRealLargeRead(t *testing.T) {
 	if _, err := b.ReadPhys(other, at); err != nil || !bytes.Equal(other, big) {
 		t.Fatalf("large reads differ between codecs: %v", err)
 	}
+	km := kmem(t, b)
+	po, ok := km.PageOffset()
+	if !ok {
+		t.Fatal("page_offset_base unknown")
+	}
+	clear(other)
+	if n, err := km.ReadAt(other, po+at); err != nil || n != size || !bytes.Equal(other, big) {
+		t.Fatalf("large direct-map read: %d, %v", n, err)
+	}
 }

@@ -98,16 +98,18 @@ func (m *KernelMemory) readEntry(pa uint64) (uint64, error) {
 
 // ReadAt reads kernel virtual memory. It returns the bytes read before the
 // first failing page and an error naming the virtual address (wrapping a
-// *NotMappedError or *ReadError).
+// *NotMappedError or *ReadError). Pages that are physically contiguous are
+// read with one ReadPhys, so a large read of a compressed dump decodes its
+// pages in parallel.
 func (m *KernelMemory) ReadAt(p []byte, va uint64) (int, error) {
 	done := 0
 	for done < len(p) {
 		a := va + uint64(done)
-		n := min(len(p)-done, int(4096-a%4096))
 		pa, err := m.Translate(a)
 		if err != nil {
 			return done, err
 		}
+		n := m.contiguous(a, pa, len(p)-done)
 		got, err := m.d.ReadPhys(p[done:done+n], pa)
 		done += got
 		if err != nil {
@@ -115,6 +117,20 @@ func (m *KernelMemory) ReadAt(p []byte, va uint64) (int, error) {
 		}
 	}
 	return done, nil
+}
+
+// contiguous is how many of the want bytes from va (at pa) continue
+// physically without a break, page by page.
+func (m *KernelMemory) contiguous(va, pa uint64, want int) int {
+	n := min(want, int(4096-va%4096))
+	for n < want {
+		next, err := m.Translate(va + uint64(n))
+		if err != nil || next != pa+uint64(n) {
+			break
+		}
+		n = min(want, n+4096)
+	}
+	return n
 }
 
 // tlb caches page translations: direct-mapped sets under sharded locks.
