@@ -38,12 +38,13 @@ func Gather(k *kernel.Kernel, opt Options) (*Input, error) {
 	}
 	if lg, err := k.Log(); err == nil {
 		in.LogTail = lg.Records[max(0, len(lg.Records)-maxLogTail):]
+		in.Oops = OopsLine(lg)
 	}
 	if s.PanicTask != nil {
 		if bt, err := k.Backtrace(s.PanicTask); err != nil {
 			in.BtErr = err.Error()
 		} else {
-			in.Backtrace = bt
+			in.Backtrace, in.Fault = bt, FaultFrame(bt)
 		}
 	}
 	gatherSlab(in, opt)

@@ -88,6 +88,12 @@ func (m *mdWriter) panic(in *Input) {
 	} else {
 		m.block("", "Kernel panic - not syncing: "+kernel.Sanitize(s.Panic, true))
 	}
+	if in.Oops != "" {
+		m.f("Oops: `%s`\n\n", cell(in.Oops))
+	}
+	if in.Fault != "" {
+		m.f("Faulting at: `%s`\n\n", cell(in.Fault))
+	}
 	if t := s.PanicTask; t != nil {
 		m.f("Panic task: pid %d `%s` on CPU %d (task `%#x`).\n\n", t.PID, cell(t.Comm), t.CPU, t.Addr)
 	}

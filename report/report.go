@@ -14,6 +14,8 @@ type Input struct {
 	Backtrace *kernel.Backtrace // the panic task's, nil when none
 	BtErr     string
 	LogTail   []kernel.LogRecord
+	Oops      string      // the log line saying what went wrong, sanitized
+	Fault     string      // the frame an exception interrupted, sanitized
 	Slabinfo  []CacheLine // sorted by memory, largest first
 	SlabNote  string      // why slabinfo is missing, "" when present
 	Findings  []FindingDetail

@@ -17,6 +17,8 @@ func sample() *Input {
 		Sys: &kernel.Sys{DumpFiles: []string{"vmcore"}, DumpFormat: "kdump (zlib)", Release: "6.1.0-56-cloud-amd64",
 			BuildID: "3b43fad5", Panic: "evil | ``` \x1b[2J", Taint: "OE", CrashTime: time.Date(2026, 11, 22, 4, 42, 17, 0, time.UTC),
 			PanicTask: &kernel.Task{PID: 1, Comm: "init`|", Addr: 0xffff8bc8c11fe000}},
+		Oops:     "BUG: kernel NULL pointer dereference, address: 0000000000000008",
+		Fault:    "kdx_null_deref+0xc [kdxplant] kdxplant/main.c:42",
 		LogTail:  []kernel.LogRecord{{TsNsec: 3e9, Text: "kdxplant: HOLD"}, {TsNsec: 4e9, Text: "bell\a here"}},
 		Slabinfo: []CacheLine{{Name: "kdx_obj", ObjSize: 192, Active: 3700, Total: 4011, Slabs: 191, MemBytes: 782336}},
 		Findings: []FindingDetail{{
@@ -40,6 +42,8 @@ func TestWriteMarkdown(t *testing.T) {
 		"| build-id | 3b43fad5 |",
 		"| crash time | 2026-11-22T04:42:17Z |",
 		"## Panic",
+		"Oops: `BUG: kernel NULL pointer dereference, address: 0000000000000008`",
+		"Faulting at: `kdx_null_deref+0xc [kdxplant] kdxplant/main.c:42`",
 		"## Log (last 2 records)",
 		"[    3.000000] kdxplant: HOLD",
 		"| kdx_obj | 192 | 3700 | 4011 | 191 | 764.0 KiB |",
@@ -93,5 +97,23 @@ func TestWriteFileBadDir(t *testing.T) {
 	err := WriteFile(filepath.Join(t.TempDir(), "no", "such", "r.md"), sample(), false)
 	if err == nil || !strings.Contains(err.Error(), "r.md") {
 		t.Fatalf("error %v does not name the file", err)
+	}
+}
+
+func TestOopsAndFault(t *testing.T) {
+	lg := &kernel.Log{Records: []kernel.LogRecord{{Text: "hello"}, {Text: "BUG: kernel NULL pointer dereference, address: 0000000000000008"}, {Text: "Oops: 0002 [#1]"}}}
+	if got := OopsLine(lg); got != "BUG: kernel NULL pointer dereference, address: 0000000000000008" {
+		t.Errorf("OopsLine = %q", got)
+	}
+	if got := OopsLine(&kernel.Log{Records: []kernel.LogRecord{{Text: "fine"}}}); got != "" {
+		t.Errorf("OopsLine of a clean log = %q", got)
+	}
+	bt := &kernel.Backtrace{Frames: []kernel.Frame{{Symbol: "panic+0x1"}, {Symbol: "asm_exc_page_fault+0x22", ExceptionAddr: 0x1000},
+		{Symbol: "kdx_null_deref+0xc", Module: "kdxplant", File: "/build/kdxplant/main.c", Line: 42}}}
+	if got := FaultFrame(bt); got != "kdx_null_deref+0xc [kdxplant] kdxplant/main.c:42" {
+		t.Errorf("FaultFrame = %q", got)
+	}
+	if got := FaultFrame(&kernel.Backtrace{Frames: bt.Frames[:1]}); got != "" {
+		t.Errorf("FaultFrame without an exception = %q", got)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/kdx-dev/kdx/kernel"
+	"github.com/kdx-dev/kdx/report"
 )
 
 // viewSpec is how one command becomes a page: load reads the dump (in a
@@ -111,10 +112,10 @@ func renderSummary(p *page, m *Model) []line {
 		taint = "none"
 	}
 	out = append(out, row("TAINT", taint))
-	if o := oopsLine(d.log); o != "" {
+	if o := report.OopsLine(d.log); o != "" {
 		out = append(out, plain("%10s: %s", "OOPS", o))
 	}
-	if f := faultFrame(d.bt); f != "" {
+	if f := report.FaultFrame(d.bt); f != "" {
 		out = append(out, plain("%10s: %s", "FAULT AT", f))
 	}
 	if t := s.PanicTask; t != nil {
@@ -284,59 +285,4 @@ func visible(s string) string {
 		}
 		return r
 	}, s)
-}
-
-// oopsPrefixes start the log line that says what went wrong, as the
-// kernel prints it before the registers.
-var oopsPrefixes = []string{"BUG:", "general protection fault", "Oops:", "kernel BUG at", "Unable to handle", "WARNING:"}
-
-// oopsLine is the first log record that says what went wrong, "" when none.
-func oopsLine(lg *kernel.Log) string {
-	if lg == nil {
-		return ""
-	}
-	for _, r := range lg.Records {
-		for _, p := range oopsPrefixes {
-			if strings.HasPrefix(r.Text, p) {
-				return kernel.Sanitize(strings.TrimSpace(r.Text), false)
-			}
-		}
-	}
-	return ""
-}
-
-// faultFrame names the frame an exception interrupted: where the kernel
-// really was when it faulted, as symbol+offset [module] file:line.
-func faultFrame(bt *kernel.Backtrace) string {
-	if bt == nil {
-		return ""
-	}
-	for i, f := range bt.Frames {
-		if f.ExceptionAddr == 0 || i+1 >= len(bt.Frames) {
-			continue
-		}
-		g := bt.Frames[i+1]
-		s := g.Symbol
-		if s == "" {
-			s = fmt.Sprintf("%#x", g.PC)
-		}
-		if g.Module != "" {
-			s += " [" + g.Module + "]"
-		}
-		if g.File != "" {
-			s += fmt.Sprintf(" %s:%d", shortPath(g.File), g.Line)
-		}
-		return kernel.Sanitize(s, false)
-	}
-	return ""
-}
-
-// shortPath keeps a source path's last two elements: enough to find the
-// file, short enough for 80 columns.
-func shortPath(p string) string {
-	parts := strings.Split(p, "/")
-	if len(parts) <= 2 {
-		return p
-	}
-	return strings.Join(parts[len(parts)-2:], "/")
 }
