@@ -130,7 +130,7 @@ def t_params(dump, vmlinux, ko, listdir):
         n = sum(1 for _ in list_for_each(d.d_subdirs.address_of_()))
         out["list"] = {"what": f"d_subdirs of the dentry of {listdir} (struct dentry.d_child)",
                        "head": hex(d.d_subdirs.address_of_().value_()),
-                       "type": "dentry", "member": "d_child",
+                       "type": "dentry", "member": "d_child", "module_type": False,
                        "offset": drgn.offsetof(prog.type("struct dentry"), "d_child"),
                        "count": n}
     else:
@@ -138,6 +138,7 @@ def t_params(dump, vmlinux, ko, listdir):
         n = sum(1 for _ in list_for_each(head))
         out["list"] = {"what": "kdx_objs (struct kdx_obj.link, module kdxplant)",
                        "head": hex(head.value_()), "type": "kdx_obj", "member": "link",
+                       "module_type": True,
                        "offset": drgn.offsetof(prog.type("struct kdx_obj"), "link"),
                        "count": n}
     json.dump(out, sys.stdout, indent=1)

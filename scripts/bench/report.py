@@ -4,9 +4,9 @@ import statistics
 from tools import TASKS, TITLES, TOOLS
 
 
-def stats(runs):
-    """min/median wall and max peak RSS over the runs that finished."""
-    ok = [r for r in runs if not r["timed_out"] and r["rc"] is not None]
+def stats(runs, ok_rc):
+    """min/median wall and max peak RSS over the runs that succeeded."""
+    ok = [r for r in runs if not r["timed_out"] and r["rc"] in ok_rc]
     if not ok:
         return None
     walls = [r["wall"] for r in ok]
@@ -28,6 +28,8 @@ def cell(row, tool):
         runs = row["runs"].get(tool, [])
         if any(r["timed_out"] for r in runs):
             return f"> {row['timeout']} s (timed out)"
+        if runs:
+            return f"failed (exit {runs[-1]['rc']}, see raw output)"
         return "n/a"
     return f"{fmt_s(st['min'])} / {fmt_s(st['median'])} s, {st['rss_mb']:.0f} MB (n={st['n']})"
 
