@@ -91,3 +91,28 @@ func TestCheckFindsBitflips(t *testing.T) {
 		}
 	}
 }
+
+// TestCheckEveryFormat: the same verdicts from every format of a scenario
+// (the -d 31 dumps lack free pages, not slab pages).
+func TestCheckEveryFormat(t *testing.T) {
+	for _, sc := range []string{"clean", "freelist", "slabmeta"} {
+		g := fixture.Truth(t, sc)
+		for _, format := range fixture.Formats {
+			t.Run(sc+"/"+format, func(t *testing.T) {
+				_, s := openSLUB(t, sc, format)
+				r, err := s.Check(context.Background(), CheckOptions{Suspect: true})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if sc == "clean" && len(r.Findings) != 0 {
+					t.Errorf("%d findings on clean, first %v", len(r.Findings), r.Findings[0])
+				}
+				for _, c := range g.Corruptions {
+					if !hasFinding(r.Findings, c.Kind, uint64(c.Addr), uint64(c.Addr)+uint64(max(c.Len, 8))) {
+						t.Errorf("no %s at %v", c.Kind, c.Addr)
+					}
+				}
+			})
+		}
+	}
+}
