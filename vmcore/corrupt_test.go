@@ -1,6 +1,7 @@
 package vmcore
 
 import (
+	"errors"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -74,5 +75,51 @@ func bounded(t *testing.T, what string, b []byte) {
 	exercise(t, b)
 	if d := time.Since(start); d > 10*time.Second {
 		t.Fatalf("%s: took %v", what, d)
+	}
+}
+
+// TestRealTruncated cuts real dumps at 60% (a disk that filled up): every
+// page reads as in the whole file or fails with ErrTruncated, and both
+// outcomes occur.
+func TestRealTruncated(t *testing.T) {
+	_, file, _, _ := runtime.Caller(0)
+	dir := filepath.Join(filepath.Dir(file), "..", "testdata", "dumps", "clean")
+	for _, name := range []string{"kdump-c31", "kdump-zlib", "kdump-zlib.flat", "proc-vmcore.elf"} {
+		path := filepath.Join(dir, name)
+		if _, err := os.Stat(path); err != nil {
+			continue
+		}
+		t.Run(name, func(t *testing.T) {
+			whole, err := Open(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer whole.Close()
+			m := whole.maps[0]
+			cut, err := openBytes(path+"[:60%]", m.data[:len(m.data)*6/10])
+			if err != nil {
+				t.Fatal(err)
+			}
+			same, trunc := 0, 0
+			a, b := make([]byte, 4096), make([]byte, 4096)
+			for _, r := range whole.PresentRanges() {
+				for p := r.Start &^ 0xfff; p < r.End; p += 64 << 12 {
+					_, errA := whole.ReadPhys(a, p)
+					_, errB := cut.ReadPhys(b, p)
+					switch {
+					case errA != nil:
+					case errB == nil && string(a) == string(b):
+						same++
+					case errors.Is(errB, ErrTruncated):
+						trunc++
+					default:
+						t.Fatalf("0x%x: %v (whole file reads it)", p, errB)
+					}
+				}
+			}
+			if same == 0 || trunc == 0 {
+				t.Errorf("%d pages read, %d truncated", same, trunc)
+			}
+		})
 	}
 }

@@ -256,3 +256,17 @@ func (s *flatSrc) nextStart(off int64) int64 {
 	}
 	return s.end
 }
+
+func (s *flatSrc) readStored(p []byte, off int64) bool {
+	done := 0
+	for done < len(p) {
+		i := s.find(off + int64(done))
+		if i < 0 {
+			return false
+		}
+		r := s.recs[i]
+		at := off + int64(done) - r.off
+		done += copy(p[done:], s.m.data[r.fileO+at:r.fileO+r.n])
+	}
+	return true
+}

@@ -108,3 +108,33 @@ func TestSplit(t *testing.T) {
 		t.Errorf("split part with a whole dump: %v, want ErrFormat", err)
 	}
 }
+
+// TestFlattenedLostRecord drops one record of page data from the middle
+// of a flattened stream: that page must fail as truncated, not read as
+// zeros.
+func TestFlattenedLostRecord(t *testing.T) {
+	full := kspec{codec: kdumptest.Raw}.build(t)
+	recs := kdumptest.Flatten(full, pg)
+	d0 := openT(t, writeTemp(t, "whole", full))
+	desc, err := d0.Kdump().Descriptor(10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var kept []kdumptest.Record
+	for _, r := range recs {
+		if r.Off != desc.Offset &^ (pg - 1) {
+			kept = append(kept, r)
+		}
+	}
+	d := openT(t, writeTemp(t, "flat", kdumptest.FlatBytes(kept)))
+	var pfn uint64
+	_ = d.Kdump().ForEachDumped(func(p, idx uint64) error {
+		if idx == 10 {
+			pfn = p
+		}
+		return nil
+	})
+	if _, err := d.ReadPhys(make([]byte, pg), pfn*pg); !errors.Is(err, vmcore.ErrTruncated) {
+		t.Fatalf("page in a lost record: %v, want ErrTruncated", err)
+	}
+}

@@ -208,9 +208,9 @@ func (k *KdumpFile) decode(pfn uint64, d PageDesc, dst []byte) error {
 	src, ok := k.src.slice(d.Offset, int64(d.Size))
 	if !ok {
 		buf := make([]byte, d.Size)
-		if n := k.src.readAt(buf, d.Offset); n != int(d.Size) {
+		if !k.src.readStored(buf, d.Offset) {
 			return &ReadError{Kind: ErrTruncated, File: k.src.name(), Addr: addr, Offset: d.Offset, DumpLevel: -1,
-				Detail: fmt.Sprintf("stored page of %d bytes at 0x%x is past the end of the file", d.Size, d.Offset)}
+				Detail: fmt.Sprintf("stored page of %d bytes at 0x%x is not (all) in the file", d.Size, d.Offset)}
 		}
 		src = buf[:d.Size]
 	}

@@ -13,6 +13,10 @@ type source interface {
 	// readAt copies what is there; n < len(p) means the rest is missing
 	// (past the end, or a hole no record covers).
 	readAt(p []byte, off int64) int
+	// readStored copies len(p) bytes only if the file really holds all of
+	// them (no flattened-format hole): stored pages must never read as
+	// invented zeros.
+	readStored(p []byte, off int64) bool
 	// fileOffset maps a logical offset to the offset in the file on disk,
 	// for error messages; -1 when no record holds it.
 	fileOffset(off int64) int64
@@ -39,6 +43,8 @@ func (r rawSrc) readAt(p []byte, off int64) int {
 	}
 	return copy(p, r.m.data[off:])
 }
+
+func (r rawSrc) readStored(p []byte, off int64) bool { return r.readAt(p, off) == len(p) }
 
 // readFull reads exactly n bytes at off, without copying when possible.
 func readFull(s source, off, n int64) ([]byte, bool) {
