@@ -122,7 +122,7 @@ func TestFlattenedLostRecord(t *testing.T) {
 	}
 	var kept []kdumptest.Record
 	for _, r := range recs {
-		if r.Off != desc.Offset &^ (pg - 1) {
+		if r.Off != desc.Offset&^(pg-1) {
 			kept = append(kept, r)
 		}
 	}
