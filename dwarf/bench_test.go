@@ -1,6 +1,7 @@
 package dwarf
 
 import (
+	stddwarf "debug/dwarf"
 	"os/exec"
 	"strconv"
 	"strings"
@@ -113,4 +114,40 @@ print(time.perf_counter() - t)`
 		n++
 	}
 	b.ReportMetric(total/float64(n)*1e9, "drgn-ns/op")
+}
+
+// BenchmarkStdlibScan is the alternative the scanner replaced: Go's
+// debug/dwarf over the same mapped sections, reading every unit's
+// top-level DIEs with SkipChildren (one goroutine; debug/dwarf.New
+// parses every abbreviation table first). Kept to show the choice.
+func BenchmarkStdlibScan(b *testing.B) {
+	bin := openFixture(b)
+	d := bin.dd
+	for b.Loop() {
+		data, err := stddwarf.New(d.abbrev, nil, nil, d.info, nil, nil, nil, d.str)
+		if err != nil {
+			b.Fatal(err)
+		}
+		data.AddSection(".debug_line_str", d.lineStr)
+		r := data.Reader()
+		named := 0
+		for {
+			e, err := r.Next()
+			if err != nil {
+				b.Fatal(err)
+			}
+			if e == nil {
+				break
+			}
+			if e.Tag != stddwarf.TagCompileUnit {
+				if _, ok := e.Val(stddwarf.AttrName).(string); ok {
+					named++
+				}
+				r.SkipChildren()
+			}
+		}
+		if named < 100000 {
+			b.Fatalf("%d named DIEs", named)
+		}
+	}
 }
