@@ -7,8 +7,11 @@ import (
 
 // CPUState is one CPU's registers at the crash.
 type CPUState struct {
-	CPU  int               // index in note order
-	PID  int               // pr_pid of NT_PRSTATUS (the task on that CPU)
+	CPU int // index in note order
+	// PID is pr_pid of NT_PRSTATUS: in a kernel-written dump (/proc/vmcore,
+	// makedumpfile) the task running on that CPU; in a QEMU dump
+	// (HasQEMU) QEMU's vCPU number plus one, not a kernel PID.
+	PID  int
 	Regs map[string]uint64 // "RIP", "RSP", "RBP", ..., "CS", "SS", "EFLAGS", "FS_BASE"; from QEMU notes also "CR0".."CR4", "KERNEL_GS_BASE"
 	// HasPRStatus and HasQEMU say which notes contributed.
 	HasPRStatus, HasQEMU bool
