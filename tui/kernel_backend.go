@@ -76,6 +76,9 @@ func (b *KernelBackend) Whatis(addr uint64) (Whatis, error) {
 			out.Type, out.Obj, out.Size = typ, so.Object, so.Size
 		}
 	}
+	if (w.Kind == "symbol" || w.Kind == "module") && w.Symbol != "" && out.Type == "" {
+		out.Type, out.Obj = b.globalType(w.Symbol, addr)
+	}
 	if w.Kind == "page" && w.Page != 0 && out.Type == "" {
 		out.Type, out.Obj = "struct page", w.Page
 	}
@@ -177,4 +180,23 @@ func (b *KernelBackend) ReportOptions(s Session) report.Options {
 		}
 	}
 	return opt
+}
+
+// globalType is the struct type of the global variable that starts at
+// addr (sym is whatis's "name" or "name [module]"), so that following a
+// pointer to a variable shows the variable.
+func (b *KernelBackend) globalType(sym string, addr uint64) (string, uint64) {
+	name, _, _ := strings.Cut(sym, " ")
+	if name == "" || strings.Contains(name, "+") {
+		return "", 0
+	}
+	v, err := b.K.Global(name)
+	if err != nil || v.Addr() != addr || v.Type() == nil {
+		return "", 0
+	}
+	t := v.Type().String()
+	if !strings.HasPrefix(t, "struct ") && !strings.HasPrefix(t, "union ") {
+		return "", 0
+	}
+	return t, addr
 }

@@ -195,6 +195,13 @@ func renderWhatis(p *page, m *Model) []line {
 	if d.w.Obj != 0 {
 		base = d.w.Obj
 	}
+	if d.w.Type == "struct list_head" || d.w.Type == "struct hlist_head" {
+		h := ""
+		if d.w.Type == "struct hlist_head" {
+			h = "-h "
+		}
+		out = append(out, act(fmt.Sprintf("list %s%#x", h, d.w.Obj), "→ list %s%#x (walk it by hand)", h, d.w.Obj))
+	}
 	if d.w.Slab != 0 {
 		out = append(out, act(fmt.Sprintf("slab %#x", d.w.Slab), "→ slab %#x (its objects, freelist order)", d.w.Slab))
 	}
