@@ -93,8 +93,8 @@ func (m *Module) Lookup(addr uint64) (Sym, uint64, bool) {
 
 // LoadModule loads a .ko at the given section addresses (section name ->
 // runtime address, as the kernel records in struct module's sect_attrs or
-// /sys/module/<name>/sections/) and adds it to b. Sections absent from the
-// map are treated as not loaded: their symbols are dropped and DWARF
+// /sys/module/<name>/sections/) and adds it to b, replacing a module of
+// the same name. Sections absent from the map are treated as not loaded: their symbols are dropped and DWARF
 // references to them relocate to 0 (so a variable there has no address).
 // The .ko may be zstd- or gzip-compressed (.ko.zst, .ko.gz); .ko.xz is
 // refused with a message saying to decompress it.
@@ -105,7 +105,13 @@ func (b *Binary) LoadModule(koPath string, sectionAddrs map[string]uint64) (*Mod
 	}
 	m.types.outer = b.types.lookupComplete // declarations of vmlinux types
 	b.modMu.Lock()
+	defer b.modMu.Unlock()
+	for i, old := range b.modules {
+		if old.name == m.name { // loaded again (other addresses, another file)
+			b.modules[i] = m
+			return m, nil
+		}
+	}
 	b.modules = append(b.modules, m)
-	b.modMu.Unlock()
 	return m, nil
 }

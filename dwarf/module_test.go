@@ -80,6 +80,10 @@ func TestLoadModule(t *testing.T) {
 	if file, line, ok := b.LineFor(fn + 3); !ok || !strings.HasSuffix(file, "state.c") || line <= 0 {
 		t.Errorf("LineFor(kdx_build_state+3) = %s:%d %v", file, line, ok)
 	}
+	// Loading again replaces the module rather than adding a second.
+	if _, err := b.LoadModule(ko, secs); err != nil || len(b.Modules()) != 1 {
+		t.Errorf("reload: %d modules, %v", len(b.Modules()), err)
+	}
 	// An init function's section was not given: its symbol is dropped.
 	if _, ok := m.Symbol("kdx_init"); ok {
 		t.Error("kdx_init resolved although .init.text is not loaded")
