@@ -191,20 +191,32 @@ func (s *SLUB) checkCounters(c *Cache, nodes []*nodeState, st *CacheStats) []ker
 			continue
 		}
 		got := st.perNode[ns.node]
+		for _, sl := range ns.strays {
+			if w, err := s.k.ReadU64(sl + s.lay.counters); err == nil {
+				got[0], got[1] = got[0]+1, got[1]+s.lay.objects.get(w)
+			}
+		}
 		mk := func(what string, addr, want, have uint64) {
 			fs = append(fs, kernel.Finding{Kind: kernel.KindCacheCounterMismatch, Severity: kernel.Corrupt, Addr: addr, Cache: c.Name,
 				Path:     fmt.Sprintf("%s -> node[%d].%s", c.Path, ns.node, what),
 				Expected: fmt.Sprintf("%d (found by the walk)", have), Found: fmt.Sprintf("%d", want)})
 		}
 		if ns.complete && uint64(len(ns.partial)) != ns.nrPartial {
-			mk("nr_partial", ns.addr, ns.nrPartial, uint64(len(ns.partial)))
+			mk("nr_partial", ns.addr+s.nodeOff("nr_partial"), ns.nrPartial, uint64(len(ns.partial)))
 		}
 		if ns.hasCounts && ns.nrSlabs != got[0] {
-			mk("nr_slabs", ns.addr, ns.nrSlabs, got[0])
+			mk("nr_slabs", ns.addr+s.nodeOff("nr_slabs"), ns.nrSlabs, got[0])
 		}
 		if ns.hasCounts && ns.totalObjs != got[1] {
-			mk("total_objects", ns.addr, ns.totalObjs, got[1])
+			mk("total_objects", ns.addr+s.nodeOff("total_objects"), ns.totalObjs, got[1])
 		}
 	}
 	return fs
+}
+
+// nodeOff is the offset of a struct kmem_cache_node field, so that a
+// counter finding points at the counter itself.
+func (s *SLUB) nodeOff(field string) uint64 {
+	off, _ := s.k.Bin.FieldOffset("struct kmem_cache_node", field)
+	return off
 }

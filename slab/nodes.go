@@ -16,6 +16,7 @@ type nodeState struct {
 	totalObjs  uint64
 	hasCounts  bool
 	partial    []uint64 // slabs on the partial list, in order
+	strays     []uint64 // linked struct slabs that lost PG_slab: counted, not verified
 	complete   bool     // the partial walk got back to its head
 	findings   []kernel.Finding
 	listHeadAt uint64
@@ -71,6 +72,7 @@ func (s *SLUB) walkPartial(c *Cache, ns *nodeState, mm *memmap, path string) {
 		ns.partial = append(ns.partial, e.Entry)
 		if f, ok := s.notOurSlab(c, e.Entry, mm); ok && !seen[e.Entry] {
 			seen[e.Entry] = true
+			s.noteStray(ns, f)
 			f.Path = fmt.Sprintf("%s -> #%d", path, e.Index)
 			ns.findings = append(ns.findings, f)
 		}
@@ -92,8 +94,20 @@ func (s *SLUB) checkTarget(c *Cache, ns *nodeState, wordAt uint64, path string, 
 	mm := s.mm
 	if f, ok := s.notOurSlab(c, sl, mm); ok {
 		seen[sl] = true
+		s.noteStray(ns, f)
 		f.Path = path + fmt.Sprintf(" -> %#x", sl)
 		ns.findings = append(ns.findings, f)
+	}
+}
+
+// noteStray remembers a listed struct slab whose flags no longer say
+// slab: the node counters still count it, so the counter check must too,
+// or one damaged struct slab would also read as wrong counters.
+func (s *SLUB) noteStray(ns *nodeState, f kernel.Finding) {
+	if f.Kind == kernel.KindBadSlabLink && f.Addr == f.Slab {
+		if _, ok := s.lay.pfnOfSlab(f.Slab); ok {
+			ns.strays = append(ns.strays, f.Slab)
+		}
 	}
 }
 
