@@ -240,6 +240,25 @@ func (d *Dump) CheckPhys(paddr uint64) (err error) {
 	return d.mem.check(paddr)
 }
 
+// Coverage counts pages: RAM the dump knows of, pages it stores, and
+// pages makedumpfile's filter excluded (RAM minus stored). For ELF dumps,
+// RAM is what the PT_LOADs cover and nothing is known to be excluded.
+type Coverage struct {
+	RAMPages, StoredPages, ExcludedPages uint64
+}
+
+// Coverage says how much of memory the dump holds.
+func (d *Dump) Coverage() Coverage {
+	if k, ok := d.mem.(*kdumpMem); ok {
+		return k.coverage()
+	}
+	var n uint64
+	for _, r := range d.PresentRanges() {
+		n += (r.End - r.Start + uint64(d.pageSize) - 1) / uint64(d.pageSize)
+	}
+	return Coverage{RAMPages: n, StoredPages: n}
+}
+
 // PresentRanges lists the physical ranges whose pages the dump holds, in
 // ascending address order, adjacent ranges merged.
 func (d *Dump) PresentRanges() []PhysRange { return d.mem.presentRanges() }

@@ -357,3 +357,15 @@ func (k *KdumpFile) ReadPage(pfn uint64, dst []byte) (err error) {
 	}
 	return k.readPage(pfn, dst, int(k.dumpLevel))
 }
+
+func (m *kdumpMem) coverage() Coverage {
+	var c Coverage
+	for _, k := range m.parts {
+		c.RAMPages += countBits(k.present, k.startPFN, k.endPFN)
+		c.StoredPages += countBits(k.dumped, k.startPFN, k.endPFN)
+	}
+	if c.RAMPages > c.StoredPages {
+		c.ExcludedPages = c.RAMPages - c.StoredPages
+	}
+	return c
+}

@@ -42,6 +42,18 @@ func checkKdump(t *testing.T, d *vmcore.Dump, s kspec) {
 		t.Errorf("PhysBase = 0x%x, %v; want 0x%x", pb, ok, wantPB)
 	}
 	checkPages(t, d, 200)
+	var nRAM, nStored uint64
+	for p := uint64(0); p < 200; p++ {
+		if ram(p) {
+			nRAM++
+		}
+		if dumped(p) {
+			nStored++
+		}
+	}
+	if c := d.Coverage(); c != (vmcore.Coverage{RAMPages: nRAM, StoredPages: nStored, ExcludedPages: nRAM - nStored}) {
+		t.Errorf("Coverage = %+v, want %d RAM, %d stored", c, nRAM, nStored)
+	}
 	info := d.VMCoreInfo()
 	switch {
 	case s.version < 3 && info != nil:

@@ -266,8 +266,12 @@ func TestRealNotes(t *testing.T) {
 				}
 			}
 			lvl, ok := d.DumpLevel()
-			if strings.Contains(fd.Format, "31") && (!ok || lvl != 31) {
-				t.Errorf("dump level %d, %v; want 31", lvl, ok)
+			cov := d.Coverage()
+			if strings.Contains(fd.Format, "31") && (!ok || lvl != 31 || cov.ExcludedPages == 0) {
+				t.Errorf("dump level %d, %v, coverage %+v; want 31 with pages excluded", lvl, ok, cov)
+			}
+			if cov.StoredPages == 0 || cov.StoredPages > cov.RAMPages {
+				t.Errorf("coverage %+v", cov)
 			}
 			if len(d.Warnings()) > 0 {
 				t.Logf("warnings: %q", d.Warnings())
