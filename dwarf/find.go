@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"path/filepath"
 	"strings"
+	"sync"
 )
 
 // FindVmlinux locates the vmlinux with DWARF for a dump: first by build-id
@@ -112,7 +113,7 @@ func checkMatch(path, haveID, haveRel, wantID, wantRel string) error {
 	return nil
 }
 
-// maxModuleFiles bounds a directory walk looking for a module.
+// maxModuleFiles bounds a directory walk looking for modules.
 const maxModuleFiles = 200000
 
 func findModule(name, release, root string, extra []string) (string, error) {
@@ -121,27 +122,41 @@ func findModule(name, release, root string, extra []string) (string, error) {
 	if release != "" {
 		dirs = append(dirs, filepath.Join(root, "usr/lib/debug/lib/modules", release), filepath.Join(root, "lib/modules", release))
 	}
-	seen := 0
 	for _, dir := range dirs {
-		var found string
-		filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-			if err != nil {
-				return nil // unreadable parts of the tree are skipped
-			}
-			if seen++; seen > maxModuleFiles {
-				return filepath.SkipAll
-			}
-			if !d.IsDir() && strings.Contains(d.Name(), ".ko") && moduleName(p) == want && isModuleFile(d.Name()) {
-				found = p
-				return filepath.SkipAll
-			}
-			return nil
-		})
-		if found != "" {
-			return found, nil
+		if p, ok := modulesIn(dir)[want]; ok {
+			return p, nil
 		}
 	}
 	return "", fmt.Errorf("module %s: no %s.ko in %s: %w", name, want, strings.Join(dirs, ", "), ErrNotFound)
+}
+
+// moduleDirs caches, per directory, the module files under it by module
+// name: a dump has dozens of modules and each lookup would otherwise walk
+// the thousand files of /lib/modules/<release> again.
+var moduleDirs sync.Map // dir -> map[string]string
+
+func modulesIn(dir string) map[string]string {
+	if m, ok := moduleDirs.Load(dir); ok {
+		return m.(map[string]string)
+	}
+	found := map[string]string{}
+	seen := 0
+	filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return nil // unreadable parts of the tree are skipped
+		}
+		if seen++; seen > maxModuleFiles {
+			return filepath.SkipAll
+		}
+		if !d.IsDir() && isModuleFile(d.Name()) {
+			if n := moduleName(p); found[n] == "" {
+				found[n] = p
+			}
+		}
+		return nil
+	})
+	moduleDirs.Store(dir, found)
+	return found
 }
 
 func isModuleFile(base string) bool {
