@@ -44,6 +44,7 @@ const (
 // the findings and bookmarks of the session, and a background check.
 type Model struct {
 	open  func() (Backend, error)
+	since time.Time // when opening began
 	b     Backend
 	state rootState
 	err   error
@@ -75,7 +76,7 @@ func New(open func() (Backend, error)) Model {
 	ti := textinput.New()
 	ti.CharLimit = 512
 	ti.Cursor.SetMode(cursor.CursorStatic) // no blink: less traffic over SSH
-	return Model{open: open, input: ti, bad: map[uint64]bool{}, w: 80, h: 24}
+	return Model{open: open, input: ti, bad: map[uint64]bool{}, w: 80, h: 24, since: time.Now()}
 }
 
 // openedMsg carries the opened backend.
@@ -97,10 +98,10 @@ type statusMsg string
 
 func (m Model) Init() tea.Cmd {
 	open := m.open
-	return func() tea.Msg {
+	return tea.Batch(func() tea.Msg {
 		b, err := open()
 		return openedMsg{b, err}
-	}
+	}, tickLoading(0, 0))
 }
 
 func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
@@ -128,6 +129,9 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case walkMsg:
 		return m.walked(msg)
 	case loadingTickMsg:
+		if m.state == rootLoading {
+			return m, tickLoading(0, 0)
+		}
 		if p := m.page(); p != nil && p.id == msg.page && p.req == msg.req && p.state == stLoading {
 			return m, tickLoading(msg.page, msg.req)
 		}
