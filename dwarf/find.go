@@ -167,3 +167,15 @@ func isModuleFile(base string) bool {
 	}
 	return false
 }
+
+// Identify reads a kernel image's build-id, release (from its banner) and
+// whether it carries DWARF, without building an index: for matching a
+// vmlinux to a dump, or explaining why one cannot be used.
+func Identify(path string) (buildID, release string, hasDWARF bool, err error) {
+	ef, err := openELF(path)
+	if err != nil {
+		return "", "", false, err
+	}
+	defer ef.close()
+	return ef.buildID(), releaseOf(ef.banner()), ef.f.Section(".debug_info") != nil, nil
+}

@@ -121,3 +121,16 @@ func TestFindModule(t *testing.T) {
 		t.Errorf("missing module: %v", err)
 	}
 }
+
+func TestIdentify(t *testing.T) {
+	b := openFixture(t)
+	id, rel, dw, err := Identify(b.Path())
+	if err != nil || id != b.BuildID() || rel != fixture.Release || !dw {
+		t.Errorf("Identify(vmlinux) = %q %q %v %v", id, rel, dw, err)
+	}
+	p := filepath.Join(t.TempDir(), "vmlinux")
+	os.WriteFile(p, minimalELF(t), 0o644)
+	if id, rel, dw, err := Identify(p); err != nil || id != "" || rel != "9.9.9-test" || dw {
+		t.Errorf("Identify(no DWARF) = %q %q %v %v", id, rel, dw, err)
+	}
+}
