@@ -41,7 +41,7 @@ func (m Model) key(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 		m.move(1)
 	case p == nil:
 	case key.Matches(msg, keys.Search):
-		m.prompt(modeSearch, p.search)
+		m.prompt(modeSearch, "") // n and N repeat the last search
 	case key.Matches(msg, keys.Filter):
 		m.prompt(modeFilter, p.filter)
 	default:
