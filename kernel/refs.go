@@ -124,6 +124,7 @@ type classifier struct {
 	stackSize            uint64
 	vmemmap              []physMap
 	stackPhys            []physMap
+	modPhys              []physMap // loaded modules' core pages
 }
 
 type stackRange struct{ lo, hi, task uint64 }
@@ -156,7 +157,27 @@ func (k *Kernel) newClassifier() *classifier {
 	}
 	c.mapStacks()
 	c.mapVmemmap()
+	c.mapModules()
 	return c
+}
+
+// mapModules resolves the loaded modules' core pages, which may sit
+// anywhere in physical memory, even in the kernel image's freed init
+// pages.
+func (c *classifier) mapModules() {
+	mods, err := c.k.Modules()
+	if err != nil {
+		return
+	}
+	page := uint64(c.k.Dump.PageSize())
+	for _, m := range mods {
+		for va := m.Base &^ (page - 1); va < m.Base+m.Size && m.Size < 1<<30; va += page {
+			if pa, err := c.k.Mem.Translate(va); err == nil {
+				c.modPhys = append(c.modPhys, physMap{va: va, pa: pa &^ (page - 1), size: page})
+			}
+		}
+	}
+	sort.Slice(c.modPhys, func(i, j int) bool { return c.modPhys[i].pa < c.modPhys[j].pa })
 }
 
 // mapStacks resolves each (vmalloc'd) stack to its physical pages.
@@ -202,6 +223,9 @@ func findPhys(ms []physMap, pa uint64) (uint64, bool) {
 
 // vaddr is the address the kernel itself uses for the word.
 func (c *classifier) vaddr(h Hit) uint64 {
+	if va, ok := findPhys(c.modPhys, h.Phys); ok {
+		return va
+	}
 	if c.imgHi != 0 && h.Phys >= c.physLo && h.Phys < c.physLo+(c.imgHi-c.imgLo) {
 		return c.imgLo + h.Phys - c.physLo
 	}
@@ -217,6 +241,12 @@ func (c *classifier) vaddr(h Hit) uint64 {
 // what says what holds the word.
 func (c *classifier) what(h Hit) string {
 	va := c.vaddr(h)
+	if _, ok := findPhys(c.modPhys, h.Phys); ok {
+		if s, ok := c.k.Symbolize(va); ok {
+			return "symbol " + s
+		}
+		return "module memory"
+	}
 	inImage := c.imgHi != 0 && va >= c.imgLo && va < c.imgHi
 	if inImage {
 		// Only a word inside a symbol's extent belongs to it: init memory

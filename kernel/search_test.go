@@ -2,6 +2,7 @@ package kernel
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/kdx-dev/kdx/internal/fixture"
@@ -61,15 +62,18 @@ func TestRefsFindsPlantedPointer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	planted, module := false, false
 	for _, r := range refs {
 		if r.Addr == uint64(c.Addr) && r.Value == uint64(c.Planted) {
-			if r.What == "" {
-				t.Error("ref without a classification")
-			}
-			return
+			planted = r.What != ""
 		}
+		// The module keeps every live object in kdx_live[]: that word is
+		// named by its module symbol, at its module address.
+		module = module || strings.HasPrefix(r.What, "symbol kdx_live+") && r.Addr >= uint64(g.Module.Base)
 	}
-	t.Fatalf("no ref from %v among %d refs", c.Addr, len(refs))
+	if !planted || !module {
+		t.Fatalf("refs to %v: planted word %v found %v, kdx_live entry found %v; refs %+v", c.IntoObject, c.Addr, planted, module, refs)
+	}
 }
 
 func BenchmarkSearch(b *testing.B) {
