@@ -154,3 +154,48 @@ func TestE2EListWalk(t *testing.T) {
 		}
 	}
 }
+
+// TestE2EReportCommand: kdx report writes the same report without the
+// browser, refuses to overwrite, and overwrites with --force.
+func TestE2EReportCommand(t *testing.T) {
+	bin := buildKdx(t)
+	truth := fixture.Truth(t, "freelist")
+	out := filepath.Join(t.TempDir(), "r.md")
+	args := []string{"report", "-o", out, fixture.DumpPath(t, "freelist", "kdump-c31"), fixture.Vmlinux(t),
+		"--mod-path", filepath.Dir(fixture.Module(t))}
+	run := func(extra ...string) (string, int) {
+		cmd := exec.Command(bin, append(args, extra...)...)
+		b, err := cmd.CombinedOutput()
+		code := 0
+		if ee, ok := err.(*exec.ExitError); ok {
+			code = ee.ExitCode()
+		} else if err != nil {
+			t.Fatal(err)
+		}
+		return string(b), code
+	}
+	if msg, code := run(); code != 1 || !strings.Contains(msg, "wrote "+out) {
+		t.Fatalf("first report: exit %d, %s", code, msg)
+	}
+	md, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		fmt.Sprintf("at `%#016x`", uint64(truth.Corruptions[0].Addr)),
+		"| release | " + truth.Release + " |",
+		"| build-id | 3b43fad5034874490492495d552c0af6a5fab235 |",
+		"## Slab caches (largest first)",
+		"The damaged object as `struct kdx_obj`",
+	} {
+		if !strings.Contains(string(md), want) {
+			t.Errorf("report lacks %q", want)
+		}
+	}
+	if msg, code := run(); code != 2 || !strings.Contains(msg, "--force") {
+		t.Fatalf("second report without --force: exit %d, %s", code, msg)
+	}
+	if msg, code := run("--force"); code != 1 {
+		t.Fatalf("--force: exit %d, %s", code, msg)
+	}
+}

@@ -38,7 +38,7 @@ func (m Model) View() string {
 func (m *Model) header() string {
 	var crumbs []string
 	for i, p := range m.pages {
-		s := p.cmd.String()
+		s := kernel.Sanitize(p.cmd.String(), false)
 		if i == m.cur {
 			s = "[" + s + "]"
 		}
