@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"runtime"
 	"sync"
+	"sync/atomic"
 
 	"github.com/kdx-dev/kdx/kernel"
 )
@@ -14,7 +15,19 @@ type CheckOptions struct {
 	Caches  []string // cache names; empty means every cache
 	Suspect bool     // also run the outlier scan over allocated objects
 	Workers int      // 0 means GOMAXPROCS
+	// Progress, when set, is updated as slabs are verified, for a UI to
+	// poll while Check runs in the background.
+	Progress *Progress
 }
+
+// Progress counts verified slabs; safe to read while Check runs.
+type Progress struct {
+	done, total atomic.Int64
+}
+
+// Snapshot returns the slabs verified so far and the slabs to verify (0
+// until the memory map has been scanned).
+func (p *Progress) Snapshot() (done, total int64) { return p.done.Load(), p.total.Load() }
 
 // Result is what Check found, with the totals it went through.
 type Result struct {
@@ -35,6 +48,8 @@ type CacheStats struct {
 // and on the lists, every freelist, the partial lists and the node
 // counters; with opt.Suspect, also the outlier scan.
 func (s *SLUB) Check(ctx context.Context, opt CheckOptions) (*Result, error) {
+	s.checkMu.Lock()
+	defer s.checkMu.Unlock()
 	sel, err := s.selectCaches(opt.Caches)
 	if err != nil {
 		return nil, err
@@ -55,11 +70,14 @@ func (s *SLUB) Check(ctx context.Context, opt CheckOptions) (*Result, error) {
 		res.Findings = append(res.Findings, fs...)
 		res.Stats[c.Addr] = &CacheStats{perNode: map[int][2]uint64{}}
 	}
+	if opt.Progress != nil {
+		opt.Progress.total.Store(int64(len(jobs)))
+	}
 	var sus *suspectScan
 	if opt.Suspect {
 		sus = s.newSuspectScan(sel)
 	}
-	res.Findings = append(res.Findings, s.runJobs(ctx, jobs, mm, res, opt.Workers, sus)...)
+	res.Findings = append(res.Findings, s.runJobs(ctx, jobs, mm, res, opt, sus)...)
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -139,7 +157,8 @@ func (s *SLUB) planCache(c *Cache, mm *memmap, cs *cpuState) ([]slabJob, []*node
 }
 
 // runJobs verifies slabs in parallel and sums the per-cache counters.
-func (s *SLUB) runJobs(ctx context.Context, jobs []slabJob, mm *memmap, res *Result, workers int, sus *suspectScan) []kernel.Finding {
+func (s *SLUB) runJobs(ctx context.Context, jobs []slabJob, mm *memmap, res *Result, opt CheckOptions, sus *suspectScan) []kernel.Finding {
+	workers := opt.Workers
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
 	}
@@ -169,6 +188,9 @@ func (s *SLUB) runJobs(ctx context.Context, jobs []slabJob, mm *memmap, res *Res
 				pn := st.perNode[n]
 				st.perNode[n] = [2]uint64{pn[0] + 1, pn[1] + o.objects}
 				mu.Unlock()
+				if opt.Progress != nil {
+					opt.Progress.done.Add(1)
+				}
 			}
 		}()
 	}

@@ -116,3 +116,24 @@ func TestCheckEveryFormat(t *testing.T) {
 		}
 	}
 }
+
+func TestCheckProgressAndSelection(t *testing.T) {
+	_, s := openSLUB(t, "clean", "elf")
+	var p Progress
+	r, err := s.Check(context.Background(), CheckOptions{Caches: []string{"kdx_obj", "kmalloc-64"}, Progress: &p})
+	if err != nil {
+		t.Fatal(err)
+	}
+	done, total := p.Snapshot()
+	if r.Caches != 2 || done != total || total != int64(r.Slabs) || r.Slabs == 0 {
+		t.Errorf("caches %d slabs %d, progress %d/%d", r.Caches, r.Slabs, done, total)
+	}
+	if _, err := s.Check(context.Background(), CheckOptions{Caches: []string{"no-such-cache"}}); err == nil {
+		t.Error("unknown cache accepted")
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := s.Check(ctx, CheckOptions{}); err == nil {
+		t.Error("cancelled context: no error")
+	}
+}

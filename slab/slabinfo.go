@@ -9,17 +9,27 @@ import (
 // Info is one line of slabinfo: what the memory map and the per-CPU
 // freelists say about a cache.
 type Info struct {
-	Name    string `json:"name"`
-	Addr    uint64 `json:"-"`
-	ObjSize uint64 `json:"objsize"` // s->object_size
-	Size    uint64 `json:"size"`    // s->size, the stride
-	PerSlab uint64 `json:"per_slab"`
-	Order   uint64 `json:"order"`
-	Slabs   uint64 `json:"slabs"`
-	Objects uint64 `json:"objects"` // total object slots in its slabs
-	Active  uint64 `json:"active"`  // allocated: in use minus per-CPU free
-	Memory  uint64 `json:"memory"`  // bytes of slab pages
-	Aliases int    `json:"aliases"` // merged caches sharing it
+	Name    string     `json:"name"`
+	Addr    uint64     `json:"-"`
+	ObjSize uint64     `json:"objsize"` // s->object_size
+	Size    uint64     `json:"size"`    // s->size, the stride
+	PerSlab uint64     `json:"per_slab"`
+	Order   uint64     `json:"order"`
+	Slabs   uint64     `json:"slabs"`
+	Objects uint64     `json:"objects"` // total object slots in its slabs
+	Active  uint64     `json:"active"`  // allocated: in use minus per-CPU free
+	Memory  uint64     `json:"memory"`  // bytes of slab pages
+	Aliases int        `json:"aliases"` // merged caches sharing it
+	Nodes   []NodeInfo `json:"nodes"`   // the kernel's own per-node counters
+}
+
+// NodeInfo is what one kmem_cache_node says (not what kdx counted: Check
+// compares the two).
+type NodeInfo struct {
+	Node         int    `json:"node"`
+	NrPartial    uint64 `json:"nr_partial"`
+	NrSlabs      uint64 `json:"nr_slabs"`      // CONFIG_SLUB_DEBUG
+	TotalObjects uint64 `json:"total_objects"` // CONFIG_SLUB_DEBUG
 }
 
 // Slabinfo computes every cache's line from one memory-map scan.
@@ -44,6 +54,7 @@ func (s *SLUB) Slabinfo(ctx context.Context) ([]Info, error) {
 			in.Memory += s.lay.page << r.order
 		}
 		in.Active -= min(in.Active, s.cpuFree(c, cpus[c.Addr], mm))
+		in.Nodes = s.nodeInfo(c)
 		out = append(out, in)
 	}
 	return out, nil
@@ -104,4 +115,24 @@ func SortInfo(in []Info, by string) error {
 		return in[i].Name < in[j].Name
 	})
 	return nil
+}
+
+// nodeInfo reads each node's counters of c; unreadable nodes are left out.
+func (s *SLUB) nodeInfo(c *Cache) []NodeInfo {
+	var out []NodeInfo
+	for n, addr := range c.Nodes {
+		if addr == 0 {
+			continue
+		}
+		v, err := s.k.Object("struct kmem_cache_node", addr, fmt.Sprintf("%s -> node[%d]", c.Path, n))
+		if err != nil {
+			continue
+		}
+		ni := NodeInfo{Node: n}
+		_ = readUint(v, "nr_partial", &ni.NrPartial)
+		_ = readUint(v, "nr_slabs.counter", &ni.NrSlabs)
+		_ = readUint(v, "total_objects.counter", &ni.TotalObjects)
+		out = append(out, ni)
+	}
+	return out
 }

@@ -60,3 +60,22 @@ func TestSortInfo(t *testing.T) {
 		t.Error("unknown key accepted")
 	}
 }
+
+// TestSlabinfoMatchesNodeCounters: on a sound dump the memory map holds
+// exactly the slabs and objects each cache's node counters say.
+func TestSlabinfoMatchesNodeCounters(t *testing.T) {
+	_, s := openSLUB(t, "clean", "kdump-c31")
+	in, err := s.Slabinfo(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, i := range in {
+		var slabs, objs uint64
+		for _, n := range i.Nodes {
+			slabs, objs = slabs+n.NrSlabs, objs+n.TotalObjects
+		}
+		if len(i.Nodes) == 0 || slabs != i.Slabs || objs != i.Objects {
+			t.Errorf("%s: map %d slabs %d objects, counters %d/%d", i.Name, i.Slabs, i.Objects, slabs, objs)
+		}
+	}
+}

@@ -24,9 +24,9 @@ type SLUB struct {
 
 	enumFindings []kernel.Finding // problems met walking slab_caches
 
-	scanOnce sync.Once
-	mm       *memmap
-	scanErr  error
+	scanMu  sync.Mutex
+	mm      *memmap
+	scanErr error
 
 	variantOnce sync.Once
 	swab        bool // hardened pointers mix in swab(ptr_addr)
@@ -34,7 +34,8 @@ type SLUB struct {
 	cpuOnce sync.Once
 	cpu     map[uint64]*cpuState // per cache
 
-	sus *suspectScan // the outlier scan in progress (Check with Suspect)
+	checkMu sync.Mutex   // one Check at a time: the outlier scan state is shared
+	sus     *suspectScan // the outlier scan in progress (Check with Suspect)
 
 	scratch sync.Pool // *scratch sized for the largest slab, reused across passes
 
@@ -166,10 +167,21 @@ func (s *SLUB) inKfence(pfn uint64) bool {
 	return a >= s.kfenceLo && a < s.kfenceHi
 }
 
-// memmap scans the memory map once and returns the slab pages.
+// memmap scans the memory map once and returns the slab pages. A scan
+// cancelled by its caller's context is not remembered, so that the next
+// caller scans again.
 func (s *SLUB) memmap(ctx context.Context) (*memmap, error) {
-	s.scanOnce.Do(func() { s.mm, s.scanErr = s.scanMemmap(ctx) })
-	return s.mm, s.scanErr
+	s.scanMu.Lock()
+	defer s.scanMu.Unlock()
+	if s.mm != nil || s.scanErr != nil {
+		return s.mm, s.scanErr
+	}
+	mm, err := s.scanMemmap(ctx)
+	if err != nil && ctx.Err() != nil {
+		return nil, err
+	}
+	s.mm, s.scanErr = mm, err
+	return mm, err
 }
 
 // getScratch returns a worker buffer big enough for the largest slab in
