@@ -6,6 +6,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -21,17 +22,34 @@ type pane struct {
 	name string
 }
 
+var (
+	buildOnce sync.Once
+	builtBin  string
+	buildErr  error
+)
+
+// buildKdx builds the real binary once per test run.
 func buildKdx(t *testing.T) string {
 	t.Helper()
 	if _, err := exec.LookPath("tmux"); err != nil {
 		t.Skip("tmux not installed")
 	}
-	bin := filepath.Join(t.TempDir(), "kdx")
-	cmd := exec.Command("go", "build", "-o", bin, "github.com/kdx-dev/kdx/cmd/kdx")
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("building kdx: %v\n%s", err, out)
+	buildOnce.Do(func() {
+		dir, err := os.MkdirTemp("", "kdxe2e")
+		if err != nil {
+			buildErr = err
+			return
+		}
+		builtBin = filepath.Join(dir, "kdx")
+		out, err := exec.Command("go", "build", "-o", builtBin, "github.com/kdx-dev/kdx/cmd/kdx").CombinedOutput()
+		if err != nil {
+			buildErr = fmt.Errorf("building kdx: %v\n%s", err, out)
+		}
+	})
+	if buildErr != nil {
+		t.Fatal(buildErr)
 	}
-	return bin
+	return builtBin
 }
 
 func openPane(t *testing.T, bin, scenario string) *pane {
@@ -197,5 +215,40 @@ func TestE2EReportCommand(t *testing.T) {
 	}
 	if msg, code := run("--force"); code != 1 {
 		t.Fatalf("--force: exit %d, %s", code, msg)
+	}
+}
+
+// TestE2EEveryCorruption: from the first screen, a few keys reach each
+// planted corruption and show it marked.
+func TestE2EEveryCorruption(t *testing.T) {
+	bin := buildKdx(t)
+	for _, tc := range []struct {
+		scenario string
+		keys     []string
+		want     func(*fixture.GroundTruth) string
+	}{
+		{"slabmeta", []string{":check", "Enter"}, func(g *fixture.GroundTruth) string {
+			return fmt.Sprintf("!corrupt %016x  bad-slab-link", uint64(g.Corruptions[0].Addr))
+		}},
+		{"bitflip", []string{":check", "Enter"}, func(g *fixture.GroundTruth) string {
+			return fmt.Sprintf("%016x  suspect-word", uint64(g.Corruptions[0].Addr))
+		}},
+		{"leak", []string{"6"}, func(g *fixture.GroundTruth) string {
+			return fmt.Sprintf("  %s", g.Corruptions[0].Cache)
+		}},
+	} {
+		t.Run(tc.scenario, func(t *testing.T) {
+			truth := fixture.Truth(t, tc.scenario)
+			p := openPane(t, bin, tc.scenario)
+			p.wait("RELEASE")
+			p.keys(tc.keys...)
+			s := p.wait(tc.want(truth))
+			if tc.scenario == "leak" {
+				lines := strings.Split(s, "\n")
+				if len(lines) < 3 || !strings.Contains(lines[2], truth.Corruptions[0].Cache) {
+					t.Fatalf("the leaking cache is not the largest:\n%s", s)
+				}
+			}
+		})
 	}
 }
