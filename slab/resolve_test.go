@@ -67,3 +67,30 @@ func TestRefsOfDamagedSlab(t *testing.T) {
 		t.Errorf("refs %+v lack %v", fs[0].Refs, want)
 	}
 }
+
+// TestConcurrentUse: whatis (ObjectAt) and a background Check run at the
+// same time in the browser; run with -race.
+func TestConcurrentUse(t *testing.T) {
+	g := fixture.Truth(t, "clean")
+	_, s := openSLUB(t, "clean", "elf")
+	done := make(chan error, 2)
+	go func() {
+		_, err := s.Check(context.Background(), CheckOptions{Suspect: true})
+		done <- err
+	}()
+	go func() {
+		_, err := s.Slabinfo(context.Background())
+		done <- err
+	}()
+	for i := 0; i < 50; i++ {
+		sm := g.Samples[i%len(g.Samples)]
+		if o, ok := s.ObjectAt(uint64(sm.Addr)); ok != (sm.Cache != "") || (ok && o.Cache != sm.Cache) {
+			t.Errorf("ObjectAt(%v) = %+v, %v", sm.Addr, o, ok)
+		}
+	}
+	for i := 0; i < 2; i++ {
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+	}
+}
