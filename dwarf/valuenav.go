@@ -62,7 +62,8 @@ func (v Value) member(name string) (Value, error) {
 			if err != nil {
 				return Value{}, err
 			}
-			v, t, sep = d, resolve(pt.Type), "->"
+			d.path = base // errors below name the pointer, as in n.next: no field ...
+			v, t, sep = d, resolve(d.typ), "->"
 		}
 	}
 	st, ok := resolve(completeType(t)).(*godwarf.StructType)
