@@ -10,8 +10,18 @@ import (
 
 var shared struct {
 	once sync.Once
+	dir  string
 	b    *Binary
 	err  error
+}
+
+// TestMain removes the shared cache directory after the tests.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if shared.dir != "" {
+		os.RemoveAll(shared.dir)
+	}
+	os.Exit(code)
 }
 
 // openFixture opens the fixture vmlinux once per test binary (tests only
@@ -25,6 +35,7 @@ func openFixture(t testing.TB) *Binary {
 			shared.err = err
 			return
 		}
+		shared.dir = dir
 		os.Setenv("XDG_CACHE_HOME", dir)
 		shared.b, shared.err = Open(path)
 	})
