@@ -216,3 +216,33 @@ func mustEntry(t *testing.T, m *Module, kind uint8, name string) *ientry {
 	}
 	return e
 }
+
+func TestFormatType(t *testing.T) {
+	m := loadTiny(t)
+	st, err := m.Type("struct tiny")
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := FormatType(st, true)
+	for _, want := range []string{
+		"struct tiny {\n",
+		"    [0] struct tiny_list link;\n",
+		"    [16] union {\n        [16] tiny_word counters;\n        [16] struct {\n            [16] unsigned int inuse : 16;\n",
+		"            [19] unsigned int frozen : 1;\n        };\n    };\n",
+		"    [24] enum tiny_state state;\n", "    [28] char name[16];\n", "    [44] int grid[2][3];\n",
+		"    [72] const char *label;\n", "    [80] void (*fn)(struct tiny *);\n", "    [88] int tail[];\n",
+		"}\nSIZE: 88\n",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("FormatType lacks %q:\n%s", want, got)
+		}
+	}
+	et, _ := m.Type("enum tiny_state")
+	if got := FormatType(et, false); !strings.Contains(got, "    TINY_NEG = -2,\n") {
+		t.Errorf("enum:\n%s", got)
+	}
+	td, _ := m.Type("tiny_word")
+	if got := FormatType(td, false); got != "typedef long unsigned int tiny_word;\nSIZE: 8\n" {
+		t.Errorf("typedef: %q", got)
+	}
+}
