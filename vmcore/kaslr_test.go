@@ -2,25 +2,19 @@ package vmcore
 
 import (
 	"debug/elf"
-	"os"
-	"path/filepath"
-	"runtime"
 	"testing"
+
+	"github.com/kdx-dev/kdx/internal/fixture"
 )
 
 // TestDeriveKASLR hides a real dump's VMCOREINFO and derives the kernel
 // offset from the page tables (root from QEMU's CR3 note), which must
 // match KERNELOFFSET.
 func TestDeriveKASLR(t *testing.T) {
-	_, file, _, _ := runtime.Caller(0)
-	root := filepath.Join(filepath.Dir(file), "..", "testdata", "dumps")
-	path := filepath.Join(root, "clean", "elf")
-	if _, err := os.Stat(path); err != nil {
-		t.Skip("fixture clean/elf missing")
-	}
-	f, err := elf.Open(filepath.Join(root, "kernel", "vmlinux-6.1.0-56-cloud-amd64"))
+	path := fixture.DumpPath(t, "clean", "elf")
+	f, err := elf.Open(fixture.Vmlinux(t))
 	if err != nil {
-		t.Skip(err)
+		t.Fatal(err)
 	}
 	syms, _ := f.Symbols()
 	f.Close()
