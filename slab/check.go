@@ -50,6 +50,7 @@ type CacheStats struct {
 func (s *SLUB) Check(ctx context.Context, opt CheckOptions) (*Result, error) {
 	s.checkMu.Lock()
 	defer s.checkMu.Unlock()
+	defer func() { s.sus = nil }()
 	sel, err := s.selectCaches(opt.Caches)
 	if err != nil {
 		return nil, err
@@ -175,7 +176,11 @@ func (s *SLUB) runJobs(ctx context.Context, jobs []slabJob, mm *memmap, res *Res
 			for i := range next {
 				j := jobs[i]
 				r := &mm.slabs[j.idx]
-				o := s.verifySlab(j, r, sc, sus != nil && len(sus.votes[j.c.Addr].active) > 0)
+				var vs *suspectScan
+				if sus != nil && len(sus.votes[j.c.Addr].active) > 0 {
+					vs = sus
+				}
+				o := s.verifySlab(j, r, sc, vs != nil, vs)
 				mu.Lock()
 				fs = append(fs, o.findings...)
 				st := res.Stats[j.c.Addr]

@@ -146,8 +146,7 @@ func (s *SLUB) classify(w, obj, size uint64, sus *suspectScan) uint64 {
 }
 
 // collectSuspect votes with the allocated objects of one slab.
-func (s *SLUB) collectSuspect(c *Cache, v *slabView, mark []uint8) {
-	sus := s.sus
+func (s *SLUB) collectSuspect(sus *suspectScan, c *Cache, v *slabView, mark []uint8) {
 	cv := sus.votes[c.Addr]
 	if cv == nil || len(cv.active) == 0 {
 		return

@@ -34,7 +34,11 @@ const maxSlabBytes = 4 << 20
 // on_freelist on one slab, plus the cross-checks SLUB does not make: the
 // per-CPU freelist against the slab's, and the frozen state against where
 // the slab was found.
-func (s *SLUB) verifySlab(j slabJob, r *slabRec, sc *scratch, withData bool) slabOutcome {
+//
+// With withData the slab's bytes are read even when no freelist needs
+// them (left in sc for the caller); with sus the allocated objects vote in
+// the outlier scan.
+func (s *SLUB) verifySlab(j slabJob, r *slabRec, sc *scratch, withData bool, sus *suspectScan) slabOutcome {
 	l, c := s.lay, j.c
 	sl := l.slabOfPFN(r.pfn)
 	inuse, objects, frozen := l.inuse.get(r.counters), l.objects.get(r.counters), l.frozen.get(r.counters)
@@ -82,8 +86,8 @@ func (s *SLUB) verifySlab(j slabJob, r *slabRec, sc *scratch, withData bool) sla
 	}
 	// Only a slab whose freelists were walked to the end says which of its
 	// objects are allocated; the outlier scan must not read free ones.
-	if withData && v.data != nil && known {
-		s.collectSuspect(j.c, &v, mark)
+	if sus != nil && v.data != nil && known {
+		s.collectSuspect(sus, j.c, &v, mark)
 	}
 	return out
 }
