@@ -144,7 +144,7 @@ func checkCache(t *testing.T, b *Binary, mem Reader, truth *fixture.GroundTruth)
 			t.Errorf("%s.%s = %d, %v; want %d", truth.Cache.Name, field, got, err, want)
 		}
 	}
-	out, err := Format(*found, FormatOptions{Deref: true, Symbolize: b.Symbolize})
+	out, err := Format(*found, FormatOptions{Symbolize: b.Symbolize})
 	if err != nil || !strings.Contains(out, `"`+truth.Cache.Name+`"`) {
 		t.Errorf("Format(kmem_cache %s): %v\n%s", truth.Cache.Name, err, out)
 	}

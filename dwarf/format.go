@@ -17,7 +17,7 @@ type FormatOptions struct {
 	MaxArray  int        // array elements shown before "..."; 0 means 32
 	MaxString int        // bytes of a char array or string shown; 0 means 256
 	Symbolize Symbolizer // annotates pointers with their symbol, if set
-	Deref     bool       // follow char pointers and print the string they point at
+	NoDeref   bool       // do not follow char pointers to print their strings (crash does)
 }
 
 // Format prints a Value like crash's struct command: nested structs,
@@ -205,7 +205,7 @@ func (p *printer) pointer(x uint64, pt *godwarf.PtrType) {
 			p.sb.WriteString(" <" + s + ">")
 		}
 	}
-	if p.opts.Deref && p.mem != nil && isChar(resolve(pt.Type)) {
+	if !p.opts.NoDeref && p.mem != nil && isChar(resolve(pt.Type)) {
 		s, err := readCString(p.mem, x, p.opts.MaxString)
 		if err != nil {
 			p.sb.WriteString(" <" + err.Error() + ">")

@@ -113,7 +113,7 @@ func TestKernelFormat(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	out, err := Format(first, FormatOptions{Offsets: true, Deref: true, Symbolize: b.Symbolize})
+	out, err := Format(first, FormatOptions{Offsets: true, Symbolize: b.Symbolize})
 	if err != nil {
 		t.Fatal(err)
 	}

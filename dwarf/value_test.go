@@ -172,7 +172,7 @@ func TestFormat(t *testing.T) {
 		}
 		return "", false
 	}
-	out, err := Format(n, FormatOptions{Offsets: true, Symbolize: sym, Deref: true, MaxArray: 2})
+	out, err := Format(n, FormatOptions{Offsets: true, Symbolize: sym, MaxArray: 2})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -199,6 +199,9 @@ func TestFormat(t *testing.T) {
 	}
 	if !strings.Contains(out, `name = "bad\x01\xff\"",`) || !strings.Contains(out, "st = 77,") || !strings.Contains(out, "  {...},") {
 		t.Errorf("escaping, unknown enum or depth limit wrong:\n%s", out)
+	}
+	if out, _ := Format(n, FormatOptions{NoDeref: true}); strings.Contains(out, "hello") || !strings.Contains(out, "label = 0xffff888000000800,") {
+		t.Errorf("NoDeref still follows char pointers:\n%s", out)
 	}
 	if _, err := Format(NewValue(tNode, 0x10, n.Mem(), "bad"), FormatOptions{}); err == nil {
 		t.Error("Format of unmapped memory succeeded")
