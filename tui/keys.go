@@ -10,7 +10,7 @@ type keyMap struct {
 	Open, Whatis, Rd, Refs              key.Binding
 	Back, Forward, Cancel               key.Binding
 	Command, Search, NextMatch, Filter  key.Binding
-	Level, Mark, Help, Quit             key.Binding
+	Level, Mark, Help, Quit, Wrap       key.Binding
 	ListNext, ListPrev, ListRun, Check  key.Binding
 	Summary, Log, Ps, Bt, Mod, Kmem     key.Binding
 	Findings, Bookmarks                 key.Binding
@@ -40,6 +40,7 @@ var keys = keyMap{
 	Search:    kb([]string{"/"}, "/", "search"),
 	NextMatch: kb([]string{"n"}, "n/N", "next/previous match"),
 	Filter:    kb([]string{"f"}, "f", "filter lines"),
+	Wrap:      kb([]string{"z"}, "z", "show the cursor line whole"),
 	Level:     kb([]string{"L"}, "L", "log: cycle max level"),
 	Mark:      kb([]string{"m"}, "m", "bookmark with a note"),
 	Help:      kb([]string{"?"}, "?", "help"),
@@ -77,7 +78,7 @@ func helpGroups(view string) [][]key.Binding {
 	groups := [][]key.Binding{
 		{k.Up, k.Down, k.PgUp, k.PgDown, k.Top, k.Bottom, k.PrevAddr, k.NextAddr},
 		{k.Open, k.Whatis, k.Rd, k.Refs, k.Mark, k.Back, k.Forward, k.Cancel},
-		{k.Command, k.Search, k.NextMatch, k.Filter, k.Help, k.Quit},
+		{k.Command, k.Search, k.NextMatch, k.Filter, k.Wrap, k.Help, k.Quit},
 		{k.Summary, k.Log, k.Ps, k.Bt, k.Mod, k.Kmem, k.Findings, k.Bookmarks},
 	}
 	var own []key.Binding

@@ -62,6 +62,7 @@ type Model struct {
 	histPos int
 	status  string
 	help    bool
+	wrap    bool // show the cursor line whole, wrapped
 
 	findings  []kernel.Finding
 	bad       map[uint64]bool

@@ -331,3 +331,19 @@ func TestLoadingTickOnlyWhileLoading(t *testing.T) {
 	}
 	mustContain(t, m, "loading log…", "esc cancels")
 }
+
+func TestWrapCursorLine(t *testing.T) {
+	m := ready(t, newFake())
+	tm, _ := m.Update(tea.WindowSizeMsg{Width: 40, Height: 12})
+	m = press(t, tm.(Model), "2", "G")
+	if strings.Contains(view(m), "0000000000000008") {
+		t.Fatal("long line not truncated at 40 columns")
+	}
+	m = press(t, m, "z")
+	if !strings.Contains(view(m), "r dereference, address") {
+		t.Fatalf("z did not show the whole cursor line:\n%s", view(m))
+	}
+	if n := len(strings.Split(view(m), "\n")); n > 12 {
+		t.Fatalf("wrapped view has %d lines in a 12-line terminal", n)
+	}
+}

@@ -21,8 +21,9 @@ type line struct {
 }
 
 // addrRe finds addresses in rendered text: 0x-prefixed hex of at least 5
-// digits, or bare 16-digit kernel addresses as crash prints them.
-var addrRe = regexp.MustCompile(`\b0x[0-9a-f]{5,16}\b|\b[0-9a-f]{16}\b`)
+// digits, or bare 16-digit kernel addresses (ffff…) as crash prints them;
+// other bare hex (register values, data words) is not worth a stop.
+var addrRe = regexp.MustCompile(`\b0x[0-9a-f]{5,16}\b|\bffff[0-9a-f]{12}\b`)
 
 func (l *line) addrSpans() [][2]int {
 	if !l.spun {

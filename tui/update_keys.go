@@ -44,6 +44,8 @@ func (m Model) key(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 		m.prompt(modeSearch, "") // n and N repeat the last search
 	case key.Matches(msg, keys.Filter):
 		m.prompt(modeFilter, p.filter)
+	case key.Matches(msg, keys.Wrap):
+		m.wrap = !m.wrap
 	default:
 		return m.pageKey(p, msg)
 	}

@@ -78,9 +78,20 @@ func (m *Model) body() []string {
 	}
 	m.render(p)
 	vis := p.visible()
-	out := make([]string, 0, m.bodyHeight())
-	for i := p.top; i < len(vis) && i < p.top+m.bodyHeight(); i++ {
-		out = append(out, m.lineView(p, &p.lines[vis[i]], i == p.cursor))
+	h := m.bodyHeight()
+	out := make([]string, 0, h)
+	for i := p.top; i < len(vis) && i < p.top+h; i++ {
+		l := &p.lines[vis[i]]
+		out = append(out, m.lineView(p, l, i == p.cursor))
+		if i == p.cursor && m.wrap {
+			out = append(out, m.wrapRest(l)...)
+			if len(out) > h { // keep the whole cursor line on screen
+				out = out[len(out)-h:]
+			}
+		}
+	}
+	if len(out) > h {
+		out = out[:h]
 	}
 	if len(vis) == 0 {
 		out = append(out, stFooter.Render("(nothing to show)"))
@@ -114,6 +125,25 @@ func (m *Model) isBad(l *line) bool {
 	return false
 }
 
+// wrapRest is the part of a long cursor line that did not fit, in rows
+// under it (z toggles it), so that a long log line can be read whole.
+func (m *Model) wrapRest(l *line) []string {
+	w := m.w - 2
+	r := []rune(l.text)
+	if w <= 0 || ansi.StringWidth(l.text) <= w {
+		return nil
+	}
+	var out []string
+	for _, row := range wrapLines([]string{string(r)}, w)[1:] {
+		st := stCursor
+		if m.isBad(l) {
+			st = stBad
+		}
+		out = append(out, "  "+st.Render(row))
+	}
+	return out
+}
+
 func (m *Model) lineView(p *page, l *line, cur bool) string {
 	g1, g2 := " ", " "
 	if cur {
@@ -124,6 +154,9 @@ func (m *Model) lineView(p *page, l *line, cur bool) string {
 		g2 = markBad
 	}
 	text := ansi.Truncate(l.text, m.w-2, "…")
+	if cur && m.wrap && ansi.StringWidth(l.text) > m.w-2 {
+		text = wrapLines([]string{l.text}, m.w-2)[0] // the rest follows in wrapRest
+	}
 	st := stCursor
 	switch {
 	case bad:
