@@ -198,8 +198,16 @@ func (m *KernelMemory) setRoot(info *VMCoreInfo, cfg KernelConfig) {
 		va, ok = cfg.InitTopPgtSym+m.kaslr, true
 	}
 	if ok && m.hasPB && va >= kernelMapBase {
-		m.root, m.hasRoot, m.rootFrom = va-kernelMapBase+m.physBase, true, "init_top_pgt"
-		return
+		root := va - kernelMapBase + m.physBase
+		// The page tables map init_top_pgt itself: a root that does not
+		// translate its own address back to itself comes from a wrong
+		// phys_base or offset (QEMU's kdump sub-header, a bad
+		// --kaslr-offset) and would make every walk read garbage.
+		if m.selfMapped(root, va) {
+			m.root, m.hasRoot, m.rootFrom = root, true, "init_top_pgt"
+			return
+		}
+		m.warn("init_top_pgt 0x%x at physical 0x%x (phys_base 0x%x) does not map itself: ignored", va, root, m.physBase)
 	}
 	for _, c := range m.d.CPUs() {
 		cr3, ok := c.Reg("CR3")
@@ -217,6 +225,16 @@ func (m *KernelMemory) setRoot(info *VMCoreInfo, cfg KernelConfig) {
 			}
 		}
 	}
+}
+
+// selfMapped walks va with root as the top table and checks that it
+// lands on root.
+func (m *KernelMemory) selfMapped(root, va uint64) bool {
+	saved, had := m.root, m.hasRoot
+	m.root, m.hasRoot = root, true
+	pa, err := m.walk(va)
+	m.root, m.hasRoot = saved, had
+	return err == nil && pa == root
 }
 
 // topEntryPresent checks the top-level entry that maps the kernel image.

@@ -15,7 +15,7 @@ import (
 //
 //	top   0x1000  [511] -> (5-level: P4D 0x5000 [511]) -> PUD 0x2000
 //	PUD   0x2000  [510] -> PMD 0x3000;  [0] 1 GiB page -> 0x40000000
-//	PMD   0x3000  [8] -> PTE 0x4000;  [9] 2 MiB page -> 0x200000;  [10] empty
+//	PMD   0x3000  [0] 2 MiB page -> 0; [8] -> PTE 0x4000;  [9] 2 MiB page -> 0x200000;  [10] empty
 //	PTE   0x4000  [0] -> 0x10000 (text page); [1] -> 0x11000
 const (
 	textVA  = 0xffffffff81000000
@@ -39,6 +39,7 @@ func buildTables(levels int, sme uint64) []byte {
 	}
 	put(0x2000, 510, 0x3000|pteBits)
 	put(0x2000, 0, 0x40000000|pteBits|0x80)
+	put(0x3000, 0, 0|pteBits|0x80) // the image's first 2 MiB: init_top_pgt maps itself
 	put(0x3000, 8, 0x4000|pteBits)
 	put(0x3000, 9, 0x200000|pteBits|0x80)
 	put(0x4000, 0, 0x10000|pteBits)
@@ -138,7 +139,7 @@ func checkMappings(t *testing.T, km *vmcore.KernelMemory) {
 		got = append(got, fmt.Sprintf("%x>%x/%x", va, pa, size))
 		return nil
 	})
-	want := "[ffffff8000000000>40000000/40000000 ffffffff81000000>10000/1000 ffffffff81001000>11000/1000 ffffffff81200000>200000/200000]"
+	want := "[ffffff8000000000>40000000/40000000 ffffffff80000000>0/200000 ffffffff81000000>10000/1000 ffffffff81001000>11000/1000 ffffffff81200000>200000/200000]"
 	if err != nil || fmt.Sprint(got) != want {
 		t.Errorf("ForEachMapping = %v, %v\nwant %s", got, err, want)
 	}
@@ -195,5 +196,23 @@ func TestTranslatePTIUserCR3(t *testing.T) {
 	}
 	if pa, err := km.Translate(textVA + 0x1010); err != nil || pa != 0x11010 {
 		t.Errorf("Translate = 0x%x, %v", pa, err)
+	}
+}
+
+// TestTranslateBadPhysBase: a phys_base that puts init_top_pgt on a page
+// that is not the page table is rejected, and CR3 is used instead.
+func TestTranslateBadPhysBase(t *testing.T) {
+	e := kdumptest.ELF{
+		Notes: append(kdumptest.VMCoreInfoNote("OSRELEASE=x\nKERNELOFFSET=0\nSYMBOL(init_top_pgt)=ffffffff80001000\nNUMBER(phys_base)=8192\n"),
+			kdumptest.QEMUCPU(0, 0, [5]uint64{0, 0, 0, 0x1000, 0})...),
+		Loads: []kdumptest.Load{{Paddr: 0, Data: buildTables(4, 0)}},
+	}
+	d := openT(t, writeTemp(t, "elf", e.Bytes()))
+	km := kmem4(t, d)
+	if root, from, ok := km.Root(); !ok || root != 0x1000 || from != "CR3 of CPU 0" {
+		t.Fatalf("root 0x%x from %q; want 0x1000 from CR3", root, from)
+	}
+	if len(km.Warnings()) == 0 {
+		t.Error("no warning about the rejected init_top_pgt")
 	}
 }
