@@ -97,6 +97,10 @@ func NewKernelMemory(d *Dump, cfg KernelConfig) (*KernelMemory, error) {
 		m.maxPhys = max(m.maxPhys, r.End)
 	}
 	m.pageOffset, m.hasPO = m.readBase(cfg.PageOffsetBaseSym, "page_offset_base")
+	if m.hasPO && m.hasRoot && !m.directMapAgrees() {
+		m.warn("page_offset_base 0x%x disagrees with the page tables: direct-map fast path off", m.pageOffset)
+		m.hasPO = false
+	}
 	m.vmalloc, _ = m.readBase(cfg.VmallocBaseSym, "vmalloc_base")
 	m.vmemmap, _ = m.readBase(cfg.VmemmapBaseSym, "vmemmap_base")
 	return m, nil
@@ -225,6 +229,15 @@ func (m *KernelMemory) setRoot(info *VMCoreInfo, cfg KernelConfig) {
 			}
 		}
 	}
+}
+
+// directMapAgrees checks the direct-map base against the page tables: the
+// top-level table must be reachable at page_offset_base + its physical
+// address. A wrong base (corrupt variable, wrong symbol) would otherwise
+// turn every direct-map address into a read of the wrong page.
+func (m *KernelMemory) directMapAgrees() bool {
+	pa, err := m.walk(m.pageOffset + m.root)
+	return err == nil && pa == m.root
 }
 
 // selfMapped walks va with root as the top table and checks that it

@@ -17,6 +17,8 @@ import (
 //	PUD   0x2000  [510] -> PMD 0x3000;  [0] 1 GiB page -> 0x40000000
 //	PMD   0x3000  [0] 2 MiB page -> 0; [8] -> PTE 0x4000;  [9] 2 MiB page -> 0x200000;  [10] empty
 //	PTE   0x4000  [0] -> 0x10000 (text page); [1] -> 0x11000
+//	top (4-level) or P4D (5-level) [273] -> PUD 0x7000 [0] 1 GiB page -> 0:
+//	the direct map at 0xffff888000000000
 const (
 	textVA  = 0xffffffff81000000
 	hugeVA  = 0xffffff8000000000
@@ -34,9 +36,12 @@ func buildTables(levels int, sme uint64) []byte {
 	if levels == 5 {
 		put(0x1000, 511, 0x5000|pteBits)
 		put(0x5000, 511, 0x2000|pteBits)
+		put(0x5000, 273, 0x7000|pteBits)
 	} else {
 		put(0x1000, 511, 0x2000|pteBits)
+		put(0x1000, 273, 0x7000|pteBits)
 	}
+	put(0x7000, 0, 0|pteBits|0x80) // direct map: its first 1 GiB
 	put(0x2000, 510, 0x3000|pteBits)
 	put(0x2000, 0, 0x40000000|pteBits|0x80)
 	put(0x3000, 0, 0|pteBits|0x80) // the image's first 2 MiB: init_top_pgt maps itself
@@ -139,7 +144,7 @@ func checkMappings(t *testing.T, km *vmcore.KernelMemory) {
 		got = append(got, fmt.Sprintf("%x>%x/%x", va, pa, size))
 		return nil
 	})
-	want := "[ffffff8000000000>40000000/40000000 ffffffff80000000>0/200000 ffffffff81000000>10000/1000 ffffffff81001000>11000/1000 ffffffff81200000>200000/200000]"
+	want := "[ffff888000000000>0/40000000 ffffff8000000000>40000000/40000000 ffffffff80000000>0/200000 ffffffff81000000>10000/1000 ffffffff81001000>11000/1000 ffffffff81200000>200000/200000]"
 	if err != nil || fmt.Sprint(got) != want {
 		t.Errorf("ForEachMapping = %v, %v\nwant %s", got, err, want)
 	}
@@ -214,5 +219,27 @@ func TestTranslateBadPhysBase(t *testing.T) {
 	}
 	if len(km.Warnings()) == 0 {
 		t.Error("no warning about the rejected init_top_pgt")
+	}
+}
+
+// TestDirectMapBaseChecked: a page_offset_base value the page tables do
+// not confirm is not used for the fast path.
+func TestDirectMapBaseChecked(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		mapped bool
+	}{{"confirmed", true}, {"unconfirmed", false}} {
+		mem := buildTables(4, 0)
+		if !tc.mapped {
+			binary.LittleEndian.PutUint64(mem[0x1000+273*8:], 0) // unmap the direct map
+		}
+		e := kdumptest.ELF{
+			Notes: kdumptest.VMCoreInfoNote("OSRELEASE=x\nKERNELOFFSET=0\nSYMBOL(init_top_pgt)=ffffffff80001000\nNUMBER(phys_base)=0\n"),
+			Loads: []kdumptest.Load{{Paddr: 0, Data: mem}},
+		}
+		km := kmem4(t, openT(t, writeTemp(t, "elf", e.Bytes())))
+		if _, ok := km.PageOffset(); ok != tc.mapped {
+			t.Errorf("%s: PageOffset known = %v; warnings %q", tc.name, ok, km.Warnings())
+		}
 	}
 }
