@@ -80,6 +80,7 @@ func open(k *kernel.Kernel) (*SLUB, error) {
 		return nil, err
 	}
 	s.readKfence()
+	_, _ = k.Modules() // loads the modules' debug info: their caches' types
 	caches, fs, err := readCaches(k, s.nodes)
 	if err != nil {
 		return nil, err

@@ -49,7 +49,8 @@ type cacheVotes struct {
 	idx    uint64
 	n      uint64
 	words  int
-	active []int // word offsets worth voting on: mostly pointers in a sample
+	active []int       // word offsets worth voting on: mostly pointers in a sample
+	typ    *objectType // the objects' DWARF type when the cache is named after it
 	cand   []uint64
 	cnt    []int64
 	ptrs   []uint64 // words of a pointer class, per offset
@@ -89,7 +90,11 @@ func (s *SLUB) newSuspectScan(sel []*Cache) *suspectScan {
 	defer func() {
 		for _, c := range sel {
 			if cv := sus.votes[c.Addr]; cv != nil {
+				cv.typ = s.objectTypeOf(c)
 				cv.active = s.sampleCache(c, cv.words, mm)
+				if cv.typ != nil {
+					cv.active = pointerWords(cv.active, cv.typ)
+				}
 			}
 		}
 	}()
@@ -349,6 +354,19 @@ func (s *SLUB) scanOutliers(c *Cache, cv *cacheVotes, offs []int, j slabJob, sc 
 	return out
 }
 
+// pointerWords keeps the offsets DWARF says are pointer fields: with the
+// type known, an integer that happens to look like a pointer is not voted
+// on.
+func pointerWords(active []int, t *objectType) []int {
+	var out []int
+	for _, k := range active {
+		if t.ptr[k] {
+			out = append(out, k)
+		}
+	}
+	return out
+}
+
 // judge decides whether an outlier is reported, and how.
 func (s *SLUB) judge(c *Cache, cv *cacheVotes, k int, o outlier) (kernel.Finding, bool) {
 	dom := cv.cand[k]
@@ -370,9 +388,13 @@ func (s *SLUB) judge(c *Cache, cv *cacheVotes, k int, o outlier) (kernel.Finding
 	default:
 		return kernel.Finding{}, false
 	}
+	field := fmt.Sprintf("+%#x", k*8)
+	if cv.typ != nil && cv.typ.field[k] != "" {
+		field = fmt.Sprintf("+%#x (%s.%s)", k*8, cv.typ.name, cv.typ.field[k])
+	}
 	return kernel.Finding{Kind: kernel.KindSuspectWord, Severity: kernel.Suspect, Addr: o.obj + uint64(k)*8,
 		Cache: c.Name, Slab: o.slab, Object: o.obj,
-		Path:     fmt.Sprintf("%s -> slab %#x -> object %#x +%#x", c.Path, o.slab, o.obj, k*8),
+		Path:     fmt.Sprintf("%s -> slab %#x -> object %#x %s", c.Path, o.slab, o.obj, field),
 		Expected: fmt.Sprintf("%s, as in about %d of %d allocated objects", s.describe(dom), share, cv.n),
 		Found:    fmt.Sprintf("%#x: %s", o.val, why)}, true
 }
