@@ -21,6 +21,8 @@ type Backend interface {
 	Struct(typ string, addr uint64) (string, error)
 	ReadBytes(addr uint64, n int) ([]byte, error)
 	Symbolize(addr uint64) (string, bool)
+	// Lookup is a symbol's address (vmlinux or a loaded module).
+	Lookup(name string) (uint64, error)
 	// Whatis says what addr is and how to show it.
 	Whatis(addr uint64) (Whatis, error)
 	// ListStepper starts a hand walk of the list c names.

@@ -13,6 +13,7 @@ type Command struct {
 	Name    string // canonical name: see commandNames
 	Addr    uint64 // the address argument, when HasAddr
 	HasAddr bool
+	Sym     string // a symbol given instead of an address (rd jiffies)
 	Arg     string // cache name, filter, file, head symbol, pid
 	Type    string // "struct kdx_obj" for struct and list -s
 	Member  string // list -l
@@ -57,8 +58,10 @@ func ParseCommand(line string) (Command, error) {
 		return c, parseTaskArg(&c, args)
 	case "kmem":
 		return parseKmem(c, args)
-	case "slab", "whatis", "refs", "search":
+	case "slab", "search":
 		return c, oneAddr(&c, args)
+	case "whatis", "refs":
+		return c, addrOrSym(&c, args)
 	case "rd":
 		return c, parseRd(&c, args)
 	case "struct":
@@ -104,6 +107,35 @@ func ParseAddr(s string) (uint64, error) {
 		return 0, fmt.Errorf("%q is not a hex address", s)
 	}
 	return a, nil
+}
+
+// addrOrSym takes an address, or a symbol as crash does (rd jiffies),
+// resolved when the command runs.
+func addrOrSym(c *Command, args []string) error {
+	if len(args) == 1 && isIdent(args[0]) {
+		if _, err := ParseAddr(args[0]); err != nil || !isHex(args[0]) {
+			c.Sym = args[0]
+			return nil
+		}
+	}
+	return oneAddr(c, args)
+}
+
+// isIdent says whether s can be a C symbol name.
+func isIdent(s string) bool {
+	for i, r := range s {
+		ok := r == '_' || r == '.' || (r >= 'a' && r <= 'z') || (r >= 'A' && r <= 'Z') || (i > 0 && r >= '0' && r <= '9')
+		if !ok {
+			return false
+		}
+	}
+	return s != ""
+}
+
+// isHex says whether s reads as a hex address (crash's rule: hex wins).
+func isHex(s string) bool {
+	_, err := strconv.ParseUint(strings.TrimPrefix(s, "0x"), 16, 64)
+	return err == nil
 }
 
 func oneAddr(c *Command, args []string) error {
@@ -158,7 +190,7 @@ func parseRd(c *Command, args []string) error {
 	if len(args) < 1 || len(args) > 2 {
 		return fmt.Errorf("rd needs an address and an optional count of words")
 	}
-	if err := oneAddr(c, args[:1]); err != nil {
+	if err := addrOrSym(c, args[:1]); err != nil {
 		return err
 	}
 	c.Count = 64
@@ -190,7 +222,7 @@ func parseStruct(c *Command, args []string) error {
 		return fmt.Errorf("struct needs a type and an address: struct kdx_obj 0xffff...")
 	}
 	c.Type = typeName(args[0])
-	return oneAddr(c, args[1:])
+	return addrOrSym(c, args[1:])
 }
 
 func argAt(a []string, i int) string {
@@ -283,6 +315,7 @@ func (c Command) String() string {
 	if c.HasAddr {
 		add(fmt.Sprintf("%#x", c.Addr))
 	}
+	add(c.Sym)
 	if c.Name == "rd" && c.Count != 64 {
 		add(strconv.Itoa(c.Count))
 	}

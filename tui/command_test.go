@@ -29,11 +29,17 @@ func TestParseCommand(t *testing.T) {
 		{in: "struct kdx_obj 0xffff8bc8c22dd900", want: Command{Name: "struct", Type: "struct kdx_obj", Addr: 0xffff8bc8c22dd900, HasAddr: true}},
 		{in: "struct struct kdx_obj ffff8bc8c22dd900", want: Command{Name: "struct", Type: "struct kdx_obj", Addr: 0xffff8bc8c22dd900, HasAddr: true}},
 		{in: "struct kdx_obj", wantErr: "needs a type and an address"},
-		{in: "struct kdx_obj zz", wantErr: "not a hex address"},
+		{in: "struct kdx_obj 0xzz", wantErr: "not a hex address"},
 		{in: "rd ffff8bc8c22dd900", want: Command{Name: "rd", Addr: 0xffff8bc8c22dd900, HasAddr: true, Count: 64}},
 		{in: "rd 0x1000 8", want: Command{Name: "rd", Addr: 0x1000, HasAddr: true, Count: 8}},
 		{in: "rd 0x1000 0", wantErr: "1..65536"},
 		{in: "rd", wantErr: "needs an address"},
+		{in: "rd jiffies", want: Command{Name: "rd", Sym: "jiffies", Count: 64}},
+		{in: "rd deadbeef", want: Command{Name: "rd", Addr: 0xdeadbeef, HasAddr: true, Count: 64}},
+		{in: "struct task_struct init_task", want: Command{Name: "struct", Type: "struct task_struct", Sym: "init_task"}},
+		{in: "whatis kdx_list", want: Command{Name: "whatis", Sym: "kdx_list"}},
+		{in: "rd 0xzz", wantErr: "not a hex address"},
+		{in: "slab jiffies", wantErr: "not a hex address"},
 		{in: "list kdx_list -s kdx_node -l link", want: Command{Name: "list", Arg: "kdx_list", Type: "struct kdx_node", Member: "link"}},
 		{in: "list -H 0xffffffffc03ec040", want: Command{Name: "list", Arg: "0xffffffffc03ec040"}},
 		{in: "list -h hl -s x -l node", want: Command{Name: "list", Arg: "hl", Hlist: true, Type: "struct x", Member: "node"}},
@@ -78,7 +84,7 @@ func TestParseCommand(t *testing.T) {
 // breadcrumb and history form) parses back to the same command.
 func TestCommandStringRoundTrip(t *testing.T) {
 	for _, in := range []string{"log", "ps sh", "bt 98", "kmem -s", "kmem -S kdx_obj", "struct kdx_obj 0xffff8bc8c22dd900",
-		"rd 0x1000 8", "rd 0x1000", "list -h hl -s x -l node", "list kdx_list", "whatis 0x10", "export r.md --force", "check kdx_obj"} {
+		"rd 0x1000 8", "rd 0x1000", "rd jiffies 4", "struct task_struct init_task", "list -h hl -s x -l node", "list kdx_list", "whatis 0x10", "export r.md --force", "check kdx_obj"} {
 		c, err := ParseCommand(in)
 		if err != nil {
 			t.Fatalf("%q: %v", in, err)

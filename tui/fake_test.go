@@ -96,6 +96,13 @@ func (f *fakeBackend) ReadBytes(addr uint64, n int) ([]byte, error) {
 
 func (f *fakeBackend) Symbolize(addr uint64) (string, bool) { return "", false }
 
+func (f *fakeBackend) Lookup(name string) (uint64, error) {
+	if name == "kdx_obj_one" {
+		return fakeObj, nil
+	}
+	return 0, fmt.Errorf("no symbol %q", name)
+}
+
 func (f *fakeBackend) Whatis(addr uint64) (Whatis, error) {
 	if addr >= fakeObj && addr < fakeObj+192 {
 		return Whatis{Addr: addr, Desc: []string{"slab: kdx_obj object"}, Type: "struct kdx_obj", Obj: fakeObj, Size: 192, Slab: 0xffffea0000001000}, nil

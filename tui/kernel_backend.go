@@ -39,6 +39,12 @@ func (b *KernelBackend) ReadBytes(addr uint64, n int) ([]byte, error) {
 }
 func (b *KernelBackend) Symbolize(addr uint64) (string, bool) { return b.K.Symbolize(addr) }
 
+// Lookup resolves a symbol of vmlinux or of a loaded module.
+func (b *KernelBackend) Lookup(name string) (uint64, error) {
+	b.K.Modules() // module symbols come with the modules
+	return b.K.ListHead(name)
+}
+
 // Struct prints typ at addr with member offsets and symbolized pointers.
 func (b *KernelBackend) Struct(typ string, addr uint64) (string, error) {
 	b.K.Modules() // module types (struct kdx_obj) come with the modules' DWARF

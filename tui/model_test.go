@@ -347,3 +347,12 @@ func TestWrapCursorLine(t *testing.T) {
 		t.Fatalf("wrapped view has %d lines in a 12-line terminal", n)
 	}
 }
+
+func TestSymbolArguments(t *testing.T) {
+	m := press(t, ready(t, newFake()), ":rd kdx_obj_one 2", "enter")
+	mustContain(t, m, "[rd kdx_obj_one 2]", fmt.Sprintf("%016x:", uint64(fakeObj)))
+	m = press(t, m, ":struct kdx_obj kdx_obj_one", "enter")
+	mustContain(t, m, "struct kdx_obj {")
+	m = press(t, m, ":whatis nosuch", "enter")
+	mustContain(t, m, `no symbol "nosuch"`)
+}

@@ -19,11 +19,15 @@ type structData struct {
 }
 
 func loadStruct(ctx context.Context, b Backend, c Command) (any, error) {
-	s, err := b.Struct(c.Type, c.Addr)
+	addr, err := resolve(b, c)
 	if err != nil {
 		return nil, err
 	}
-	return &structData{c.Type, c.Addr, visible(s)}, nil
+	s, err := b.Struct(c.Type, addr)
+	if err != nil {
+		return nil, err
+	}
+	return &structData{c.Type, addr, visible(s)}, nil
 }
 
 // offRe finds the member offset crash's struct -o prints: "[0x60] ".
@@ -112,7 +116,11 @@ func readWords(ctx context.Context, b Backend, addr uint64, n int) (*rdData, err
 }
 
 func loadRd(ctx context.Context, b Backend, c Command) (any, error) {
-	return readWords(ctx, b, c.Addr&^7, max(c.Count, 1))
+	addr, err := resolve(b, c)
+	if err != nil {
+		return nil, err
+	}
+	return readWords(ctx, b, addr&^7, max(c.Count, 1))
 }
 
 func renderRd(p *page, m *Model) []line { return rdLines(p.data.(*rdData), m.bad) }
@@ -166,7 +174,11 @@ type whatisData struct {
 }
 
 func loadWhatis(ctx context.Context, b Backend, c Command) (any, error) {
-	w, err := b.Whatis(c.Addr)
+	addr, err := resolve(b, c)
+	if err != nil {
+		return nil, err
+	}
+	w, err := b.Whatis(addr)
 	if err != nil {
 		return nil, err
 	}
@@ -220,11 +232,15 @@ type refsData struct {
 }
 
 func loadRefs(ctx context.Context, b Backend, c Command) (any, error) {
-	r, err := b.Refs(ctx, c.Addr, 1)
+	addr, err := resolve(b, c)
 	if err != nil {
 		return nil, err
 	}
-	return &refsData{c.Addr, r}, nil
+	r, err := b.Refs(ctx, addr, 1)
+	if err != nil {
+		return nil, err
+	}
+	return &refsData{addr, r}, nil
 }
 
 func loadSearch(ctx context.Context, b Backend, c Command) (any, error) {
@@ -255,3 +271,11 @@ func refLines(refs []kernel.Ref) []line {
 
 // errNoSlab is what slab views say before the slab package is wired.
 var errNoSlab = errors.New("slab support is not available in this build")
+
+// resolve is the command's address: given, or its symbol's.
+func resolve(b Backend, c Command) (uint64, error) {
+	if c.Sym == "" {
+		return c.Addr, nil
+	}
+	return b.Lookup(c.Sym)
+}
