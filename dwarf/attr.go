@@ -164,13 +164,12 @@ func skipVal(c *cursor, u *unit, form uint16) {
 	}
 }
 
-// strx resolves a DW_FORM_strx index through .debug_str_offsets. The
-// unit's DW_AT_str_offsets_base is not tracked (GCC and the kernel use
-// DW_FORM_strp); the DWARF 5 header of the first contribution is assumed.
+// strx resolves a DW_FORM_strx index through the unit's contribution to
+// .debug_str_offsets (clang's DWARF 5; GCC uses DW_FORM_strp). Without a
+// DW_AT_str_offsets_base the first contribution is assumed.
 func (d *debugData) strx(u *unit, i uint64) []byte {
-	base := uint64(8) // unit_length + version + padding of a 32-bit contribution
-	off := base + i*uint64(u.offSize)
-	if i > uint64(len(d.strOff)) || off+uint64(u.offSize) > uint64(len(d.strOff)) {
+	off, ok := indexed(u.strOffBase, i, uint64(u.offSize), len(d.strOff))
+	if !ok {
 		return nil
 	}
 	c := cursor{b: d.strOff, pos: int(off)}
@@ -179,10 +178,23 @@ func (d *debugData) strx(u *unit, i uint64) []byte {
 
 // addrx resolves a DW_FORM_addrx index through .debug_addr (see strx).
 func (d *debugData) addrx(u *unit, i uint64) uint64 {
-	off := 8 + i*uint64(u.addrSize)
-	if i > uint64(len(d.addr)) || off+uint64(u.addrSize) > uint64(len(d.addr)) {
+	off, ok := indexed(u.addrBase, i, uint64(u.addrSize), len(d.addr))
+	if !ok {
 		return 0
 	}
 	c := cursor{b: d.addr, pos: int(off)}
 	return c.uN(int(u.addrSize))
+}
+
+// indexed is the offset of entry i of size n in a table at base (0: the
+// first table, after its 8-byte DWARF 5 header), if inside secLen bytes.
+func indexed(base, i, n uint64, secLen int) (uint64, bool) {
+	if base == 0 {
+		base = 8
+	}
+	if i > uint64(secLen) || base > uint64(secLen) {
+		return 0, false
+	}
+	off := base + i*n
+	return off, off+n <= uint64(secLen)
 }

@@ -22,7 +22,7 @@ import (
 // each 8-byte aligned, then the CRC of all preceding bytes.
 const (
 	cacheMagic   = "KDXDWIX\x00"
-	cacheVersion = 2
+	cacheVersion = 3
 	cacheHdrSize = 128
 )
 

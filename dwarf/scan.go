@@ -171,7 +171,7 @@ func (s *scanner) unit(u *unit, ub []byte) error {
 	default:
 		return nil // type units and skeletons carry nothing we index
 	}
-	skipAttrs(&c, u, cu)
+	unitBases(&c, u, cu)
 	if !cu.children {
 		return c.err
 	}
@@ -343,4 +343,19 @@ func locAddr(v val, d *debugData, u *unit) (uint64, bool) {
 		return d.addrx(u, i), c.err == nil && c.pos == len(c.b)
 	}
 	return 0, false
+}
+
+// unitBases reads the unit DIE's attributes, keeping the bases that
+// DW_FORM_strx and DW_FORM_addrx values in the unit are relative to.
+func unitBases(c *cursor, u *unit, cu *abbrev) {
+	for _, sp := range cu.attrs {
+		switch {
+		case sp.attr == atStrOffsetsBase && (sp.form == formSecOffset || sp.form == formData4 || sp.form == formData8):
+			u.strOffBase = c.uN(formSize(sp.form, u))
+		case sp.attr == atAddrBase && (sp.form == formSecOffset || sp.form == formData4 || sp.form == formData8):
+			u.addrBase = c.uN(formSize(sp.form, u))
+		default:
+			skipVal(c, u, sp.form)
+		}
+	}
 }

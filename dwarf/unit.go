@@ -32,6 +32,9 @@ type unit struct {
 	addrSize         uint8
 	offSize          uint8 // 4 (32-bit DWARF) or 8 (64-bit DWARF)
 	unitType         uint8
+	// DW_AT_str_offsets_base and DW_AT_addr_base of the unit DIE (clang),
+	// set by the scan; 0 when absent.
+	strOffBase, addrBase uint64
 }
 
 // parseUnits reads every unit header of .debug_info. Headers are linked
