@@ -157,11 +157,18 @@ func buildIndex(d *debugData) (ix *index, err error) {
 	return mergeIndex(parts), nil
 }
 
-// Close unmaps the file. Types already returned stay valid (they are on
-// the heap); Values must not be used with this Binary afterwards.
+// Close unmaps the file. Types and names already returned stay valid
+// (they are on the heap); later type lookups fail with ErrClosed. Close
+// must not race with lookups still running.
 func (b *Binary) Close() error {
+	if b.dd != nil {
+		b.dd.closed.Store(true)
+	}
 	return b.ef.close()
 }
+
+// ErrClosed is wrapped by lookups on a closed Binary.
+var ErrClosed = errors.New("binary closed")
 
 // Path is the file the Binary was opened from.
 func (b *Binary) Path() string { return b.path }

@@ -48,6 +48,9 @@ func (e *entry) flag(attr uint16) bool {
 // entryAt decodes the DIE at off (an absolute .debug_info offset). It
 // returns a nil entry for a null DIE (end of a sibling list).
 func (d *debugData) entryAt(off uint64) (*entry, *unit, error) {
+	if d.closed.Load() {
+		return nil, nil, fmt.Errorf("%s: %w", d.name, ErrClosed)
+	}
 	u, ok := d.unitAt(off)
 	if !ok {
 		return nil, nil, fmt.Errorf("%s: .debug_info+%#x: offset outside every unit", d.name, off)

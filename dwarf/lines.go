@@ -68,6 +68,9 @@ func (m *Module) LineFor(pc uint64) (string, int, bool) {
 }
 
 func (d *debugData) lineFor(pc uint64) (string, int, bool) {
+	if d.closed.Load() {
+		return "", 0, false
+	}
 	lt := &d.lines
 	lt.once.Do(func() { lt.ranges, lt.initErr = parseAranges(d.aranges) })
 	i := sort.Search(len(lt.ranges), func(i int) bool { return lt.ranges[i].hi > pc })

@@ -153,3 +153,21 @@ func TestOpenTwice(t *testing.T) {
 		b.Close()
 	}
 }
+
+func TestUseAfterClose(t *testing.T) {
+	openFixture(t) // the shared cache directory
+	b, err := Open(fixture.Vmlinux(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.Close()
+	if _, err := b.Type("struct task_struct"); !errors.Is(err, ErrClosed) {
+		t.Errorf("Type after Close: %v", err)
+	}
+	if _, _, ok := b.LineFor(0xffffffff81000000); ok {
+		t.Error("LineFor after Close succeeded")
+	}
+	if _, ok := b.Symbol("schedule"); ok {
+		t.Error("Symbol after Close succeeded")
+	}
+}

@@ -5,6 +5,9 @@ import "fmt"
 // Symbol returns the runtime address of an ELF symbol of vmlinux or of a
 // loaded module (vmlinux first).
 func (b *Binary) Symbol(name string) (uint64, bool) {
+	if b.dd.closed.Load() { // the string table was in the mapping
+		return 0, false
+	}
 	if e, ok := b.syms.lookupName(name); ok {
 		return b.shift(e.addr), true
 	}
@@ -21,6 +24,9 @@ func (b *Binary) Symbol(name string) (uint64, bool) {
 // Per-CPU and absolute symbols are never returned (their values are not
 // addresses).
 func (b *Binary) Lookup(addr uint64) (sym Sym, off uint64, ok bool) {
+	if b.dd.closed.Load() {
+		return Sym{}, 0, false
+	}
 	if e, ok := b.syms.lookupAddr(b.unshift(addr)); ok && addr >= kernelImageStart {
 		s := b.syms.sym(e, "")
 		s.Addr = b.shift(s.Addr)

@@ -5,6 +5,7 @@ import (
 	"io"
 	"sort"
 	"sync"
+	"sync/atomic"
 )
 
 // debugData is the DWARF of one binary: the section bytes (slices of the
@@ -15,6 +16,7 @@ type debugData struct {
 	info, abbrev, str, lineStr, strOff, addr []byte
 	line, aranges                            []byte
 	lines                                    lineTables
+	closed                                   atomic.Bool // the mapping is gone
 	units                                    []unit
 
 	// infoAt, if set, reads .debug_info by pread for the one-pass scan.
