@@ -151,3 +151,15 @@ func BenchmarkStdlibScan(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkLineFor is a file:line lookup in an already decoded unit.
+func BenchmarkLineFor(b *testing.B) {
+	bin := openFixture(b)
+	pc, _ := bin.Symbol("schedule")
+	if _, _, ok := bin.LineFor(pc + 4); !ok {
+		b.Fatal("no line for schedule")
+	}
+	for b.Loop() {
+		bin.LineFor(pc + 4)
+	}
+}

@@ -29,18 +29,20 @@ type arange struct {
 }
 
 type lineTable struct {
-	rows []lineRow // sorted by address; endSeq rows end a sequence
+	rows  []lineRow // sorted by address; endSeq rows end a sequence
+	files []string  // lineRow.file indexes these
 }
 
+// lineRow is 16 bytes: a big unit has 10^5 rows, and tables are kept.
 type lineRow struct {
 	addr   uint64
-	file   string
-	line   int
+	line   uint32
+	file   uint16
 	endSeq bool
 }
 
 // maxLineTables bounds the decoded units kept.
-const maxLineTables = 64
+const maxLineTables = 32
 
 // LineFor returns the source file and line of a runtime code address in
 // vmlinux or a loaded module with DWARF.
@@ -90,7 +92,10 @@ func (t *lineTable) find(pc uint64) (string, int, bool) {
 		return "", 0, false
 	}
 	r := t.rows[j]
-	return r.file, r.line, r.line > 0
+	if int(r.file) >= len(t.files) || r.line == 0 {
+		return "", 0, false
+	}
+	return t.files[r.file], int(r.line), true
 }
 
 func (d *debugData) lineTable(unitOff uint64) (*lineTable, error) {
@@ -153,6 +158,7 @@ const maxLineRows = 1 << 22
 
 func readLineRows(lr *stddwarf.LineReader) (*lineTable, error) {
 	t := &lineTable{}
+	fileIdx := map[*stddwarf.LineFile]uint16{}
 	var e stddwarf.LineEntry
 	for len(t.rows) < maxLineRows {
 		if err := lr.Next(&e); err != nil {
@@ -161,9 +167,13 @@ func readLineRows(lr *stddwarf.LineReader) (*lineTable, error) {
 			}
 			return nil, err
 		}
-		r := lineRow{addr: e.Address, line: e.Line, endSeq: e.EndSequence}
-		if e.File != nil {
-			r.file = e.File.Name
+		r := lineRow{addr: e.Address, line: uint32(max(0, e.Line)), endSeq: e.EndSequence, file: ^uint16(0)}
+		if i, ok := fileIdx[e.File]; ok {
+			r.file = i
+		} else if e.File != nil && len(t.files) < 1<<16-1 {
+			r.file = uint16(len(t.files))
+			fileIdx[e.File] = r.file
+			t.files = append(t.files, e.File.Name)
 		}
 		t.rows = append(t.rows, r)
 	}
