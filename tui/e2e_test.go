@@ -171,6 +171,17 @@ func TestE2EListWalk(t *testing.T) {
 			t.Fatalf("screen lacks %q:\n%s", want, s)
 		}
 	}
+	// behind the break: recovered from the head's side, on to the bad prev
+	bp := truth.CorruptionsOf("list-bad-prev")[0]
+	p.keys("}")
+	s = p.wait("recovered walking prev pointers back")
+	if !strings.Contains(s, fmt.Sprintf("entry %#x", uint64(bp.Node))) {
+		p.keys("}")
+		s = p.wait(fmt.Sprintf("entry %#x", uint64(bp.Node)))
+	}
+	if !strings.Contains(s, "list-bad-prev") {
+		t.Fatalf("bad prev not shown:\n%s", s)
+	}
 }
 
 // TestE2EReportCommand: kdx report writes the same report without the

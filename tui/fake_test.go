@@ -164,8 +164,20 @@ func (s *fakeStepper) Next() (kernel.ListEntry, bool) {
 	return e, true
 }
 func (s *fakeStepper) Findings() []kernel.Finding { return s.findings }
-func (s *fakeStepper) Complete() bool             { return false }
-func (s *fakeStepper) Done() bool                 { return s.done }
+
+// Rest recovers two entries behind the break; the second has a bad prev.
+func (s *fakeStepper) Rest(have int) ([]kernel.ListEntry, []kernel.Finding, error) {
+	var out []kernel.ListEntry
+	for i := 0; i < 2; i++ {
+		node := uint64(fakeObj + 0x200*uint64(10+i))
+		out = append(out, kernel.ListEntry{Index: have + i, Node: node, Entry: node - 0x10, Next: node + 0x200, Prev: node - 0x200})
+	}
+	out[1].Prev = 0x4242424242424242
+	fs := append(s.findings, kernel.Finding{Kind: kernel.KindListBadPrev, Severity: kernel.Corrupt, Addr: out[1].Node + 8})
+	return out, fs, nil
+}
+func (s *fakeStepper) Complete() bool { return false }
+func (s *fakeStepper) Done() bool     { return s.done }
 
 type fakeSlab struct{}
 

@@ -112,7 +112,35 @@ func (b *KernelBackend) ListStepper(c Command) (ListStepper, error) {
 	if err != nil {
 		return nil, err
 	}
-	return b.K.NewListWalker(head, kernel.ListOptions{Type: c.Type, Member: c.Member, Hlist: c.Hlist, Name: c.Arg})
+	opt := kernel.ListOptions{Type: c.Type, Member: c.Member, Hlist: c.Hlist, Name: c.Arg}
+	w, err := b.K.NewListWalker(head, opt)
+	if err != nil {
+		return nil, err
+	}
+	return &kernelStepper{ListWalker: w, k: b.K, head: head, opt: opt}, nil
+}
+
+// kernelStepper is a kernel.ListWalker that can also recover the part of
+// a list behind a broken link (kernel.WalkList walks prev pointers back
+// from the head when the forward walk stops).
+type kernelStepper struct {
+	*kernel.ListWalker
+	k    *kernel.Kernel
+	head uint64
+	opt  kernel.ListOptions
+}
+
+// Rest is the entries after the first have of a whole-list walk, and its
+// findings.
+func (s *kernelStepper) Rest(have int) ([]kernel.ListEntry, []kernel.Finding, error) {
+	r, err := s.k.WalkList(s.head, s.opt)
+	if err != nil {
+		return nil, nil, err
+	}
+	if have > len(r.Entries) {
+		have = len(r.Entries)
+	}
+	return r.Entries[have:], r.Findings, nil
 }
 
 // refsPerFinding bounds the references a report keeps for each finding.

@@ -141,6 +141,17 @@ func TestListWalkByHand(t *testing.T) {
 	if m.status != "end of the list" {
 		t.Fatalf("status after the end = %q", m.status)
 	}
+	m = press(t, m, "}")
+	mustContain(t, m, "recovered walking prev pointers back", "entry 2 before the head", "recovered 2 entries")
+	m = press(t, m, "}")
+	mustContain(t, m, "entry 1 before the head", "list-bad-prev", "BAD  prev == previous entry's node", "1 finding(s) elsewhere")
+	m = press(t, m, "}")
+	if m.status != "no more problems on this list" {
+		t.Fatalf("status %q", m.status)
+	}
+	if len(m.findings) != 2 {
+		t.Fatalf("findings %v", m.findings)
+	}
 }
 
 func TestBookmarkAndExport(t *testing.T) {

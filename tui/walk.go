@@ -24,6 +24,9 @@ type walkState struct {
 	text    string // the current entry printed as its type
 	ended   bool
 	found   []kernel.Finding
+	// recoveredAt is the index of the first entry recovered walking back
+	// from the head, 0 before a recovery.
+	recoveredAt int
 }
 
 // walkMsg is one step's result.
@@ -33,6 +36,8 @@ type walkMsg struct {
 	text      string
 	ended     bool
 	findings  []kernel.Finding
+	recovered bool // entries came from walking back from the head
+	err       error
 }
 
 func loadList(ctx context.Context, b Backend, c Command) (any, error) {
@@ -53,8 +58,10 @@ func (m *Model) startWalk(p *page) tea.Cmd {
 // back through the entries already reached.
 func (m *Model) step(p *page, d int) tea.Cmd { return m.stepRun(p, d, false) }
 
-// stepRun steps once, or with run walks on until the walk finds a
-// problem or ends.
+// stepRun steps once, or with run goes on to the next entry with a
+// problem: among the entries already read, else by reading on, else (the
+// forward walk having stopped at a broken link) by recovering the rest of
+// the list walking back from the head.
 func (m *Model) stepRun(p *page, d int, run bool) tea.Cmd {
 	w := p.walk
 	if w.busy {
@@ -62,6 +69,15 @@ func (m *Model) stepRun(p *page, d int, run bool) tea.Cmd {
 		return nil
 	}
 	to := w.pos + d
+	if run {
+		if i, ok := w.nextProblem(w.pos); ok {
+			w.pos = i
+			return m.entryCmd(p, nil, false)
+		}
+		if w.ended {
+			return m.recover(p)
+		}
+	}
 	switch {
 	case to < 0:
 		m.status = "at the first entry"
@@ -77,6 +93,60 @@ func (m *Model) stepRun(p *page, d int, run bool) tea.Cmd {
 		return nil
 	}
 	return m.entryCmd(p, w.st, run)
+}
+
+// nextProblem is the first entry after pos that a finding is about.
+func (w *walkState) nextProblem(pos int) (int, bool) {
+	for i := pos + 1; i < len(w.entries); i++ {
+		if w.hasFinding(w.entries[i]) {
+			return i, true
+		}
+	}
+	return 0, false
+}
+
+func (w *walkState) hasFinding(e kernel.ListEntry) bool {
+	for _, f := range w.found {
+		if findingAbout(f, e) {
+			return true
+		}
+	}
+	return false
+}
+
+// findingAbout says whether a finding is about the entry: its bad word is
+// the entry's next or prev, or it names the entry's object.
+func findingAbout(f kernel.Finding, e kernel.ListEntry) bool {
+	return (f.Addr >= e.Node && f.Addr < e.Node+16) || (f.Object != 0 && f.Object == e.Entry)
+}
+
+// ListRecoverer is a ListStepper that can recover the rest of a list whose
+// forward walk stopped at a broken link, by walking prev pointers back
+// from the head (kernel.WalkList does).
+type ListRecoverer interface {
+	Rest(have int) ([]kernel.ListEntry, []kernel.Finding, error)
+}
+
+// recover reads the part of the list behind the broken link.
+func (m *Model) recover(p *page) tea.Cmd {
+	w := p.walk
+	r, ok := w.st.(ListRecoverer)
+	if !ok || w.recoveredAt > 0 || w.st.Complete() {
+		m.status = "no more problems on this list"
+		return nil
+	}
+	w.seq++
+	w.busy = true
+	seq, id, have, typ, b := w.seq, p.id, len(w.entries), w.cmd.Type, m.b
+	m.status = "recovering the rest of the list from the head's prev side…"
+	return func() tea.Msg {
+		rest, fs, err := r.Rest(have)
+		msg := walkMsg{page: id, seq: seq, entries: rest, findings: fs, ended: true, recovered: true, err: err}
+		if len(rest) > 0 {
+			msg.text = entryText(b, typ, rest[0])
+		}
+		return msg
+	}
 }
 
 // entryCmd reads the next entry (when st is set; with run, every entry
@@ -135,21 +205,32 @@ func (m Model) walked(msg walkMsg) (tea.Model, tea.Cmd) {
 	}
 	w := p.walk
 	w.busy = false
-	if len(msg.entries) > 0 {
+	if msg.err != nil {
+		m.setErr(msg.err)
+	}
+	switch {
+	case msg.recovered && len(msg.entries) == 0:
+		m.status = "nothing more recovered walking back from the head"
+	case msg.recovered:
+		w.recoveredAt = len(w.entries)
+		w.entries = append(w.entries, msg.entries...)
+		w.pos = w.recoveredAt
+		m.statusf("recovered %d entries walking back from the head", len(msg.entries))
+	case len(msg.entries) > 0:
 		w.entries = append(w.entries, msg.entries...)
 		w.pos = len(w.entries) - 1
 	}
 	w.ended = w.ended || msg.ended
-	if len(msg.findings) > len(w.found) {
-		for _, f := range msg.findings[len(w.found):] {
-			m.addFinding(f)
+	for _, f := range msg.findings {
+		m.addFinding(f)
+		if !containsFinding(w.found, f) {
+			w.found = append(w.found, f)
 		}
-		w.found = msg.findings
 	}
 	if len(msg.entries) > 0 || msg.text != "" {
 		w.text = msg.text
 	}
-	if msg.ended && len(msg.entries) == 0 {
+	if msg.ended && len(msg.entries) == 0 && !msg.recovered {
 		m.status = "end of the list"
 	}
 	p.version, p.cursor, p.top = -1, 0, 0
@@ -175,11 +256,26 @@ func renderList(p *page, m *Model) []line {
 		return append(out, plain("reading the first entry…"))
 	}
 	e := w.entries[w.pos]
-	out = append(out, plain("entry #%d  node %#x  entry %#x", e.Index, e.Node, e.Entry),
+	if w.recoveredAt > 0 && w.pos >= w.recoveredAt {
+		out = append(out, plain("(recovered walking prev pointers back from the head: the forward walk broke at #%d)", w.recoveredAt-1))
+	}
+	label := fmt.Sprintf("entry #%d", e.Index)
+	if w.recoveredAt > 0 && w.pos >= w.recoveredAt {
+		label = fmt.Sprintf("entry %d before the head", len(w.entries)-w.pos)
+	}
+	out = append(out, plain("%s  node %#x  entry %#x", label, e.Node, e.Entry),
 		line{text: fmt.Sprintf("  next %#x  prev %#x", e.Next, e.Prev), level: -1, words: []uint64{e.Node, e.Node + 8}})
 	out = append(out, linkChecks(w, e)...)
+	others := 0
 	for _, f := range w.found {
+		if !findingAbout(f, e) {
+			others++
+			continue
+		}
 		out = append(out, line{text: "  finding: " + kernel.Sanitize(f.String(), false), level: -1, bad: true})
+	}
+	if others > 0 {
+		out = append(out, plain("  %d finding(s) elsewhere on this list (} goes to the next)", others))
 	}
 	out = append(out, plain(""))
 	base := e.Entry
@@ -197,12 +293,15 @@ func linkChecks(w *walkState, e kernel.ListEntry) []line {
 	if w.pos > 0 {
 		before = w.entries[w.pos-1].Node
 	}
-	if w.pos == 0 {
+	switch {
+	case w.pos == 0:
 		out = append(out, plain("  prev: (first entry: should be the head)  %#x", e.Prev))
-	} else {
+	case w.pos == w.recoveredAt:
+		out = append(out, plain("  prev: %#x (first entry recovered behind the break)", e.Prev))
+	default:
 		out = append(out, checkLine("prev == previous entry's node", before, e.Prev))
 	}
-	if w.pos+1 < len(w.entries) {
+	if w.pos+1 < len(w.entries) && w.pos+1 != w.recoveredAt {
 		out = append(out, checkLine("next entry's prev == this node", e.Node, w.entries[w.pos+1].Prev))
 	}
 	return out
@@ -213,4 +312,13 @@ func checkLine(what string, want, got uint64) line {
 		return plain("  ok   %s", what)
 	}
 	return line{text: fmt.Sprintf("  BAD  %s: expected %#x, found %#x", what, want, got), level: -1, bad: true}
+}
+
+func containsFinding(fs []kernel.Finding, f kernel.Finding) bool {
+	for _, g := range fs {
+		if g.Kind == f.Kind && g.Addr == f.Addr {
+			return true
+		}
+	}
+	return false
 }
