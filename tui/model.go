@@ -18,6 +18,7 @@ const (
 	maxHistory   = 100   // command history
 	maxFindings  = 10000 // findings kept from checks
 	maxBookmarks = 1000
+	maxPending   = 256 // keys typed before the dump is open
 )
 
 // rootState is the browser's own state: opening the dump, failed, ready.
@@ -69,6 +70,7 @@ type Model struct {
 	bookmarks []Bookmark
 	markAddr  uint64
 	check     *checkRun
+	pending   []tea.KeyMsg // typed while opening
 }
 
 // New makes the browser over a backend that open returns; open runs in a
@@ -119,7 +121,8 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			return m, nil
 		}
 		m.b, m.state = msg.b, rootReady
-		return m.run(Command{Name: "summary"})
+		tm, cmd := m.run(Command{Name: "summary"})
+		return tm.(Model).replay(cmd)
 	case loadedMsg:
 		return m.loaded(msg)
 	case statusMsg:
@@ -303,3 +306,17 @@ func (m *Model) statusf(format string, a ...any) { m.status = fmt.Sprintf(format
 
 // Err is why the dump could not be opened, nil otherwise.
 func (m Model) Err() error { return m.err }
+
+// replay handles the keys typed while the dump was opening, in order.
+func (m Model) replay(first tea.Cmd) (tea.Model, tea.Cmd) {
+	cmds := []tea.Cmd{first}
+	keys := m.pending
+	m.pending = nil
+	var tm tea.Model = m
+	for _, k := range keys {
+		var c tea.Cmd
+		tm, c = tm.(Model).key(k)
+		cmds = append(cmds, c)
+	}
+	return tm, tea.Batch(cmds...)
+}

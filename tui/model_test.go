@@ -367,3 +367,14 @@ func TestSymbolArguments(t *testing.T) {
 	m = press(t, m, ":whatis nosuch", "enter")
 	mustContain(t, m, `no symbol "nosuch"`)
 }
+
+func TestKeysTypedWhileOpeningAreReplayed(t *testing.T) {
+	m := New(func() (Backend, error) { return newFake(), nil })
+	for _, r := range ":ps" {
+		tm, _ := m.Update(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune{r}})
+		m = tm.(Model)
+	}
+	tm, _ := m.Update(tea.KeyMsg{Type: tea.KeyEnter})
+	m = drive(t, tm.(Model), m.Init())
+	mustContain(t, m, "summary › [ps]", "init")
+}

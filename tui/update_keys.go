@@ -16,6 +16,9 @@ func (m Model) key(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 		if key.Matches(msg, keys.Quit) || msg.String() == "esc" {
 			return m, tea.Quit
 		}
+		if m.state == rootLoading && len(m.pending) < maxPending {
+			m.pending = append(m.pending, msg) // typed ahead: replayed once open
+		}
 		return m, nil
 	}
 	if m.mode != modeNormal {
