@@ -49,19 +49,22 @@ func exerciseModule(m *Module) {
 	}
 }
 
-// FuzzDWARF mutates only .debug_info and .debug_abbrev of tiny.o (after
-// relocation), which reaches the scanner and type decoder more directly
-// than mutating the whole file.
+// FuzzDWARF mutates .debug_info, .debug_abbrev and .debug_str_offsets
+// (seeds: tiny.o after relocation, and the clang-style strx units of
+// strxDWARF), which reaches the scanner and type decoder more directly
+// than mutating whole files.
 func FuzzDWARF(f *testing.F) {
 	m, err := loadModuleData("tiny.o", tinySeed(f), tinyAddrs)
 	if err != nil {
 		f.Fatal(err)
 	}
-	f.Add(m.dd.info, m.dd.abbrev)
-	str := m.dd.str
+	f.Add(m.dd.info, m.dd.abbrev, []byte(nil))
+	sx := strxDWARF()
+	f.Add(sx.info, sx.abbrev, sx.strOff)
+	str := append(append([]byte(nil), m.dd.str...), sx.str...)
 	rethrowPanics = true
-	f.Fuzz(func(t *testing.T, info, abbrev []byte) {
-		d := &debugData{name: "fuzz", info: info, abbrev: abbrev, str: str}
+	f.Fuzz(func(t *testing.T, info, abbrev, strOff []byte) {
+		d := &debugData{name: "fuzz", info: info, abbrev: abbrev, str: str, strOff: strOff}
 		units, err := parseUnits("fuzz", info, bytes.NewReader(info))
 		if err != nil {
 			return
