@@ -5,10 +5,10 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
-	"runtime"
 	"sync/atomic"
 	"testing"
 
+	"github.com/kdx-dev/kdx/internal/fixture"
 	"github.com/kdx-dev/kdx/internal/kdumptest"
 )
 
@@ -17,8 +17,7 @@ import (
 // real dumps (headers, bitmaps, notes and the first pages).
 
 func realSeeds(f *testing.F, formats []string, n int) {
-	_, file, _, _ := runtime.Caller(0)
-	dir := filepath.Join(filepath.Dir(file), "..", "testdata", "dumps", "clean")
+	dir := filepath.Join(fixture.Dir(), "clean")
 	for _, name := range formats {
 		fh, err := os.Open(filepath.Join(dir, name))
 		if err != nil {
