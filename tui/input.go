@@ -23,7 +23,7 @@ func (m Model) inputKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 		m.mode = modeNormal
 		m.input.Blur()
 		return m, nil
-	case "enter":
+	case "enter", "ctrl+j": // ctrl+j: a newline typed before the tty went raw
 		return m.submit()
 	case "tab":
 		if m.mode == modeCommand {

@@ -87,6 +87,12 @@ func (b *KernelBackend) Whatis(addr uint64) (Whatis, error) {
 	}
 	if w.Kind == "page" && w.Page != 0 && out.Type == "" {
 		out.Type, out.Obj = "struct page", w.Page
+		if b.isSlabPage(w.Page) {
+			out.Type, out.Slab = "struct slab", w.Page
+			if !b.K.HasField("struct slab", "slab_cache") {
+				out.Type = "struct page"
+			}
+		}
 	}
 	return out, nil
 }
@@ -233,4 +239,14 @@ func (b *KernelBackend) globalType(sym string, addr uint64) (string, uint64) {
 		return "", 0
 	}
 	return t, addr
+}
+
+// isSlabPage says whether the struct page at pg describes a slab's first
+// page, by asking slab about the memory it describes.
+func (b *KernelBackend) isSlabPage(pg uint64) bool {
+	if _, err := b.slabs(); err != nil {
+		return false
+	}
+	o, err := slabBackend{b}.firstObject(pg)
+	return err == nil && o.Slab == pg
 }

@@ -29,7 +29,7 @@ var keys = keyMap{
 	Bottom:    kb([]string{"end", "G"}, "G", "bottom"),
 	PrevAddr:  kb([]string{"left", "h", "shift+tab"}, "←/h", "previous address"),
 	NextAddr:  kb([]string{"right", "l", "tab"}, "→/l/tab", "next address"),
-	Open:      kb([]string{"enter"}, "enter", "open line, or whatis"),
+	Open:      kb([]string{"enter", "ctrl+j"}, "enter", "open line, or whatis"),
 	Whatis:    kb([]string{"w"}, "w", "whatis the address"),
 	Rd:        kb([]string{"x"}, "x", "rd: hex dump at address"),
 	Refs:      kb([]string{"R"}, "R", "refs: who points here"),
