@@ -48,8 +48,9 @@ def crash_summary(cmd, out):
         data = [l for l in lines if not l.startswith("CACHE")]
         return "; ".join(notable[:2] + data[:1]) or "empty"
     if cmd == "bt":
-        frames = re.findall(r"#\d+ \[[0-9a-f]+\] (\S+)", out)
-        return "; ".join(notable[:1] + [" < ".join(frames[:12])])
+        frames = [a or f"[exception RIP: {b}]" for a, b in
+                  re.findall(r"#\d+ \[[0-9a-f]+\] (\S+)|\[exception RIP: (\S+)\]", out)]
+        return "; ".join(notable[:1] + [" < ".join(frames[:14])])
     if cmd == "sys":
         panic = [l.strip() for l in lines if "PANIC:" in l]
         return "; ".join(notable[:2] + panic[:1])
@@ -136,11 +137,71 @@ def expected(t, probe):
     return "" if v is None else str(v)
 
 
+def rows(raw, t, s):
+    """(tool, probe, answer, truth) for every probe of a scenario."""
+    out = []
+    d = os.path.join(raw, "find", "crash", s)
+    cmds = (read(os.path.join(d, "commands")) or "").splitlines()
+    for i, cmd in enumerate(cmds):
+        ans = crash_summary(cmd, read(os.path.join(d, str(i))))
+        out.append(("crash", f"`{cmd}`", ans, expected(t, cmd)))
+    dr = drgn_load(os.path.join(raw, "find", f"drgn-{s}.json"))
+    for k, r in dr.items():
+        if isinstance(r, dict) and k not in ("load", "uts release"):
+            out.append(("drgn", k, drgn_cell(r), expected(t, k)))
+    return out
+
+
+def number(probe, answer):
+    """The count an answer gives, or None."""
+    if probe.startswith("`kmem -s"):
+        f = answer.split()
+        return int(f[2]) if len(f) > 2 and f[2].isdigit() else None
+    m = re.match(r"(\d+)( entries)?$|(\d+) entries;", answer)
+    return int(m.group(1) or m.group(3)) if m else None
+
+
+def verdict(tool, probe, answer, truth):
+    """error: the tool complained or stopped; wrong: a count differs from
+    the truth without complaint; "" otherwise."""
+    if answer.startswith("**") or (tool == "crash" and NOTABLE.search(answer.split(";", 1)[-1] if "entries" in answer or "listed" in answer else answer)):
+        return "error"
+    if "(stopped)" in answer:  # our bound ended a walk that never would
+        return "wrong"
+    n, want = number(probe, answer), re.match(r"(>= )?(\d+)", truth)
+    if n is None or not want:
+        return ""
+    ok = n >= int(want.group(2)) if want.group(1) else n == int(want.group(2))
+    return "" if ok else "wrong"
+
+
+def summary(raw, fixtures):
+    print("## Summary\n")
+    print("Per scenario, the probes below where a tool complained or stopped "
+          "(error), and where it gave a count that differs from the truth "
+          "without any complaint, or walked on until our bound stopped it "
+          "(silently wrong).\n")
+    print("| scenario | crash: error | crash: silently wrong | drgn: error | drgn: silently wrong |")
+    print("|---|---|---|---|---|")
+    for s in SCENARIOS:
+        if not os.path.isdir(os.path.join(raw, "find", "crash", s)):
+            continue
+        t = load_truth(fixtures, s)
+        got = {(tool, v): [] for tool in ("crash", "drgn") for v in ("error", "wrong")}
+        for tool, probe, answer, truth in rows(raw, t, s):
+            v = verdict(tool, probe, answer, truth)
+            if v:
+                got[(tool, v)].append(probe)
+        cells = [", ".join(got[k]) or "-" for k in
+                 (("crash", "error"), ("crash", "wrong"), ("drgn", "error"), ("drgn", "wrong"))]
+        print(f"| {s} | " + " | ".join(cell(c, 600) for c in cells) + " |")
+    print()
+
+
 def findings(raw, fixtures):
     print("## What each says about the planted state (`proc-vmcore.elf`)\n")
     for s in SCENARIOS:
-        d = os.path.join(raw, "find", "crash", s)
-        if not os.path.isdir(d):
+        if not os.path.isdir(os.path.join(raw, "find", "crash", s)):
             continue
         print(f"### {s}\n")
         t = load_truth(fixtures, s)
@@ -148,14 +209,8 @@ def findings(raw, fixtures):
             print(f"- planted: {cell(line, 1000)}")
         print("\n| tool | probe | answer | truth |")
         print("|---|---|---|---|")
-        cmds = (read(os.path.join(d, "commands")) or "").splitlines()
-        for i, cmd in enumerate(cmds):
-            ans = crash_summary(cmd, read(os.path.join(d, str(i))))
-            print(f"| crash | `{cmd}` | {cell(ans)} | {expected(t, cmd)} |")
-        dr = drgn_load(os.path.join(raw, "find", f"drgn-{s}.json"))
-        for k, r in dr.items():
-            if isinstance(r, dict) and k not in ("load", "uts release"):
-                print(f"| drgn | {cell(k)} | {cell(drgn_cell(r))} | {expected(t, k)} |")
+        for tool, probe, answer, truth in rows(raw, t, s):
+            print(f"| {tool} | {cell(probe)} | {cell(answer)} | {truth} |")
         print()
 
 
@@ -170,6 +225,7 @@ def main():
           "times include ~10 s of startup and depend on the machine's load. "
           "The truth column is what `truth.json` says the answer should be.\n")
     opens(raw)
+    summary(raw, fixtures)
     findings(raw, fixtures)
 
 

@@ -47,6 +47,7 @@ SETS = [
 # One run per tool: minutes each for crash and drgn; crash's search -k is
 # timed for reference only.
 SLOW = {"check-all", "search-k"}
+SLOW_TIMEOUT = 60  # drgn's per-cache memmap scans take minutes for all caches
 
 
 def sh(argv):
@@ -118,19 +119,20 @@ def dump_set(spec, cfg):
 
 
 def prepare(tool, task, s, cfg):
-    """Cold runs start without kdx's index and without the page cache; the
-    first warm run after a cold one starts from a warmed cache, untimed."""
+    """Cold runs start without kdx's index and without the page cache; a
+    set's first warm run after a cold one (or the start) follows an untimed
+    warm-up: its files read once, kdx's index built."""
     if task == "open-cold":
         if tool == "kdx":
             subprocess.run(["rm", "-rf", os.path.join(cfg["cache"], "kdx")], check=True)
         cfg["dropped"] = measure.drop_page_cache() and cfg["dropped"]
-        cfg["cold"] = True
-    elif cfg.get("cold"):
+        cfg["warm"] = set()
+    elif s["name"] not in cfg["warm"]:
         for f in (s["vmlinux"], s["dump"]):
             subprocess.run(["cat", f], stdout=subprocess.DEVNULL, check=False)
         subprocess.run([cfg["kdx"], "sys", s["dump"], s["vmlinux"]], env=cfg["env"],
                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=False)
-        cfg["cold"] = False
+        cfg["warm"].add(s["name"])
 
 
 def cap(wall):
@@ -165,7 +167,9 @@ def run_once(s, row, tool, r, cfg):
     os.makedirs(raw, exist_ok=True)
     prepare(tool, task, s, cfg)
     argv, stdin = tools.argv(tool, task, s, cfg, raw)
-    res = measure.run(argv, os.path.join(raw, f"{tool}-{r}.out"), stdin, cfg["env"], cfg["timeout"])
+    timeout = min(cfg["timeout"], SLOW_TIMEOUT) if task in SLOW else cfg["timeout"]
+    row["timeout"] = timeout
+    res = measure.run(argv, os.path.join(raw, f"{tool}-{r}.out"), stdin, cfg["env"], timeout)
     row["runs"][tool].append(res.as_dict())
     print(f"bench: {s['name']:>11} {task:9} {tool:5} run {r}: {res.wall:7.2f} s "
           f"{res.rss_kb / 1024:6.0f} MB rc {res.rc}{' TIMEOUT' if res.timed_out else ''}",
@@ -224,7 +228,7 @@ def parse():
     p.add_argument("--kdx-runs", type=int, default=5, help="runs per task of kdx")
     p.add_argument("--crash-runs", type=int, default=2, help="runs per task of crash (~8 s startup)")
     p.add_argument("--timeout", type=int, default=90, help="seconds before one run is killed")
-    p.add_argument("--budget", type=int, default=840, help="seconds; later runs are skipped")
+    p.add_argument("--budget", type=int, default=780, help="seconds; later runs are skipped")
     p.add_argument("--sets", default="", help="comma-separated set names (default: all)")
     p.add_argument("--tasks", default="", help="comma-separated task ids (default: all)")
     p.add_argument("--quick", action="store_true", help="one run each, 1 GiB set only")
@@ -244,6 +248,7 @@ def config(a):
            "runs": {"kdx": a.kdx_runs, "crash": a.crash_runs, "drgn": a.runs}, "dropped": True,
            "gobench_count": a.gobench_count, "t0": time.time()}
     cfg["env"] = dict(os.environ, XDG_CACHE_HOME=cfg["cache"], PYTHONPATH=HERE)
+    cfg["warm"] = set()  # sets warmed up since the last cold run
     if a.quick:
         cfg["runs"] = {"kdx": 1, "crash": 1, "drgn": 1}
     for need in (cfg["kdx"], cfg["vmlinux"]):
