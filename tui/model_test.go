@@ -378,3 +378,10 @@ func TestKeysTypedWhileOpeningAreReplayed(t *testing.T) {
 	m = drive(t, tm.(Model), m.Init())
 	mustContain(t, m, "summary › [ps]", "init")
 }
+
+func TestAddressKeysWithoutAddress(t *testing.T) {
+	m := press(t, ready(t, newFake()), "w")
+	if !strings.Contains(m.status, "no address on this line") || m.page().cmd.Name != "summary" {
+		t.Fatalf("w on a line without an address: status %q, page %s", m.status, m.page().cmd)
+	}
+}

@@ -80,6 +80,10 @@ func (m Model) pageKey(p *page, msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 		return m, nil
 	}
 	addr, hasAddr := m.selected(p)
+	if !hasAddr && needsAddr(msg) {
+		m.status = "no address on this line (move to one with an address: ←/→ pick among several)"
+		return m, nil
+	}
 	switch {
 	case key.Matches(msg, keys.Open):
 		return m.enter(p, addr, hasAddr)
@@ -257,4 +261,9 @@ func (m *Model) scrollTo(p *page) {
 		p.top = p.cursor - body + 1
 	}
 	p.top = max(0, p.top)
+}
+
+// needsAddr says whether a key acts on the selected address.
+func needsAddr(msg tea.KeyMsg) bool {
+	return key.Matches(msg, keys.Whatis) || key.Matches(msg, keys.Rd) || key.Matches(msg, keys.Refs) || key.Matches(msg, keys.Mark)
 }
