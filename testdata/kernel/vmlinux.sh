@@ -16,7 +16,7 @@ if [ -z "$deb" ]; then
 	version=$(dpkg-query -W -f='${Version}' "linux-image-$release")
 	dir=$(mktemp -d)
 	trap 'rm -rf "$dir"' EXIT
-	chmod 755 "$dir" # apt's _apt user downloads into it
+	chown _apt "$dir" 2>/dev/null || true # apt's sandbox user downloads into it
 	(cd "$dir" && apt-get download -q "linux-image-$release-dbg=$version")
 	deb=$(echo "$dir"/*.deb)
 fi
