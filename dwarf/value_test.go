@@ -207,3 +207,25 @@ func TestFormat(t *testing.T) {
 		t.Error("Format of unmapped memory succeeded")
 	}
 }
+
+func TestMembers(t *testing.T) {
+	_, n := nodeMemory()
+	ms, err := n.Members()
+	if err != nil || len(ms) != len(tNode.Field) {
+		t.Fatalf("%d members, %v", len(ms), err)
+	}
+	if ms[2].Name != "a" || ms[2].Value.Path() != "n.a" {
+		t.Errorf("member 2: %+v", ms[2])
+	}
+	if x, err := ms[4].Value.Int(); x != -3 || err != nil {
+		t.Errorf("c through Members = %d, %v", x, err)
+	}
+	next, _ := n.Field("next")
+	ms, err = next.Members()
+	if err != nil || ms[5].Value.Path() != "n.next->st" || ms[5].Value.Addr() != testBase+0x200+20 {
+		t.Errorf("members through a pointer: %+v %v", ms[5], err)
+	}
+	if _, err := mustField(n, "st").Members(); err == nil {
+		t.Error("Members of an enum succeeded")
+	}
+}

@@ -263,3 +263,49 @@ func isSigned(t godwarf.Type) bool {
 	}
 	return false
 }
+
+// Member is one member of a struct or union Value, for browsers that
+// expand a value field by field.
+type Member struct {
+	Name   string // "" for an anonymous struct or union member
+	Offset int64  // from the start of the enclosing Value
+	Value  Value
+}
+
+// Members lists the direct members of a struct or union Value (through a
+// pointer to one, which is dereferenced), in declaration order.
+// Anonymous members are listed as themselves, not flattened.
+func (v Value) Members() ([]Member, error) {
+	t := resolve(completeType(v.typ))
+	if pt, ok := t.(*godwarf.PtrType); ok {
+		if _, ok := resolve(pt.Type).(*godwarf.StructType); ok {
+			d, err := v.Deref()
+			if err != nil {
+				return nil, err
+			}
+			d.path = v.path
+			return d.members("->")
+		}
+	}
+	return v.members(".")
+}
+
+func (v Value) members(sep string) ([]Member, error) {
+	st, ok := resolve(completeType(v.typ)).(*godwarf.StructType)
+	if !ok || st.Incomplete {
+		return nil, v.errorf("%s has no members: %w", typeString(v.typ), ErrType)
+	}
+	out := make([]Member, 0, len(st.Field))
+	for _, f := range st.Field {
+		path := v.path + sep + f.Name
+		if f.Name == "" {
+			path = v.path
+		}
+		m := Value{typ: f.Type, addr: v.addr + uint64(f.ByteOffset), mem: v.mem, path: path}
+		if f.BitSize > 0 {
+			m.bitOff, m.bitSize = uint8(f.BitOffset), uint8(f.BitSize)
+		}
+		out = append(out, Member{Name: f.Name, Offset: f.ByteOffset, Value: m})
+	}
+	return out, nil
+}
