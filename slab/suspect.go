@@ -90,11 +90,7 @@ func (s *SLUB) newSuspectScan(sel []*Cache) *suspectScan {
 	defer func() {
 		for _, c := range sel {
 			if cv := sus.votes[c.Addr]; cv != nil {
-				cv.typ = s.objectTypeOf(c)
 				cv.active = s.sampleCache(c, cv.words, mm)
-				if cv.typ != nil {
-					cv.active = pointerWords(cv.active, cv.typ)
-				}
 			}
 		}
 	}()
@@ -276,8 +272,18 @@ func (s *SLUB) confirm(c *Cache, cv *cacheVotes, offs []int, allow uint64, jobs 
 	close(next)
 	wg.Wait()
 	var fs, nulls []kernel.Finding
+	typed := false
 	for i, k := range offs {
 		if uint64(len(outs[i])) > allow || len(outs[i]) == 0 {
+			continue
+		}
+		// The DWARF type is looked up only for a cache with something to
+		// report (decoding big types costs): a word DWARF says is not a
+		// pointer field is not judged as one, and findings name the field.
+		if !typed {
+			cv.typ, typed = s.objectTypeOf(c), true
+		}
+		if cv.typ != nil && !cv.typ.ptr[k] {
 			continue
 		}
 		for _, o := range outs[i] {
@@ -349,19 +355,6 @@ func (s *SLUB) scanOutliers(c *Cache, cv *cacheVotes, offs []int, j slabJob, sc 
 			if cl := s.classify(w, obj, c.Size, s.sus); cl != cv.cand[k] && (cv.cand[k] != 0 || brokenPointer(w, cl)) {
 				out[n] = append(out[n], outlier{obj: obj, slab: l.slabOfPFN(r.pfn), val: w, off: k})
 			}
-		}
-	}
-	return out
-}
-
-// pointerWords keeps the offsets DWARF says are pointer fields: with the
-// type known, an integer that happens to look like a pointer is not voted
-// on.
-func pointerWords(active []int, t *objectType) []int {
-	var out []int
-	for _, k := range active {
-		if t.ptr[k] {
-			out = append(out, k)
 		}
 	}
 	return out
