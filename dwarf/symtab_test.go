@@ -93,6 +93,9 @@ func TestEnumAndSizeof(t *testing.T) {
 			t.Errorf("Type(%q): %v", name, err)
 		}
 	}
+	if ty, err := b.Type("const char *"); err != nil || CTypeName(ty) != "const char *" {
+		t.Errorf("Type(const char *) = %v, %v", ty, err)
+	}
 	if n, err := b.Sizeof("struct page *"); err != nil || n != 8 {
 		t.Errorf("sizeof(struct page *) = %d, %v", n, err)
 	}

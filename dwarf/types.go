@@ -53,6 +53,15 @@ func lookupType(ix *index, tc *typeCache, name string) (godwarf.Type, error) {
 		}
 		return &godwarf.PtrType{CommonType: godwarf.CommonType{ByteSize: 8}, Type: t}, nil
 	}
+	for _, q := range []string{"const ", "volatile "} {
+		if rest, ok := strings.CutPrefix(strings.TrimSpace(name), q); ok {
+			t, err := lookupType(ix, tc, rest)
+			if err != nil {
+				return nil, err
+			}
+			return &godwarf.QualType{CommonType: godwarf.CommonType{ByteSize: sizeOf(t)}, Qual: strings.TrimSpace(q), Type: t}, nil
+		}
+	}
 	kinds, tag := parseTypeName(name)
 	for _, k := range kinds {
 		if e, ok := ix.find(k, tag); ok {
