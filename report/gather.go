@@ -13,9 +13,9 @@ import (
 // slabinfo) before slab support exists, and tested with fakes.
 type Options struct {
 	Slabinfo func() ([]CacheLine, error)
-	// TypeOf says which type to print the object holding addr as, and
-	// where that object starts; ok false when unknown.
-	TypeOf func(addr uint64) (typ string, obj uint64, what string, ok bool)
+	// TypeOf says which type to print the object holding the finding's
+	// bad word as, and where that object starts; ok false when unknown.
+	TypeOf func(f kernel.Finding) (typ string, obj uint64, what string, ok bool)
 	// RefsTo fills each finding's Refs (kernel.RefsTo: one memory scan
 	// for all of them) when they have none.
 	RefsTo    func(fs []kernel.Finding) error
@@ -81,7 +81,7 @@ func detail(k *kernel.Kernel, f kernel.Finding, opt Options) FindingDetail {
 	d := FindingDetail{Finding: f}
 	obj := f.Object
 	if opt.TypeOf != nil {
-		if typ, o, what, ok := opt.TypeOf(f.Addr); ok {
+		if typ, o, what, ok := opt.TypeOf(f); ok {
 			d.What = what
 			if obj == 0 {
 				obj = o

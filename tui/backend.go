@@ -43,6 +43,9 @@ type Backend interface {
 type Session struct {
 	Findings  []kernel.Finding
 	Bookmarks []Bookmark
+	// Types are the types the user showed objects as (a list walked with
+	// -s TYPE), by object address: a kmalloc object has no type of its own.
+	Types map[uint64]string
 }
 
 // Bookmark is an address the user marked, with a note.

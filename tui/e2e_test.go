@@ -182,6 +182,20 @@ func TestE2EListWalk(t *testing.T) {
 	if !strings.Contains(s, "list-bad-prev") {
 		t.Fatalf("bad prev not shown:\n%s", s)
 	}
+	// the walk's findings are exported with the node as the walked type
+	out := filepath.Join(t.TempDir(), "list.md")
+	p.keys(":export "+out, "Enter")
+	p.wait("wrote " + out)
+	md, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{fmt.Sprintf("`list-bad-next` at `%#016x`", uint64(c.Addr)),
+		fmt.Sprintf("`list-bad-prev` at `%#016x`", uint64(bp.Addr)), "The damaged object as `struct kdx_node`"} {
+		if !strings.Contains(string(md), want) {
+			t.Errorf("list report lacks %q", want)
+		}
+	}
 }
 
 // TestE2EReportCommand: kdx report writes the same report without the

@@ -8,7 +8,11 @@ import (
 // bookmarks; the result comes back as the status line.
 func (m *Model) export(c Command) tea.Cmd {
 	b := m.b
-	s := Session{Findings: append(m.findings[:0:0], m.findings...), Bookmarks: append(m.bookmarks[:0:0], m.bookmarks...)}
+	s := Session{Findings: append(m.findings[:0:0], m.findings...), Bookmarks: append(m.bookmarks[:0:0], m.bookmarks...),
+		Types: make(map[uint64]string, len(m.types))}
+	for k, v := range m.types {
+		s.Types[k] = v
+	}
 	m.statusf("exporting %s…", c.Arg)
 	return func() tea.Msg {
 		if err := b.Export(c.Arg, c.Force, s); err != nil {

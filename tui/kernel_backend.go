@@ -198,8 +198,11 @@ func (b *KernelBackend) Export(path string, force bool, s Session) error {
 // session's findings and bookmarks.
 func (b *KernelBackend) ReportOptions(s Session) report.Options {
 	opt := report.Options{Findings: s.Findings, Now: time.Now,
-		TypeOf: func(addr uint64) (string, uint64, string, bool) {
-			w, err := b.Whatis(addr)
+		TypeOf: func(f kernel.Finding) (string, uint64, string, bool) {
+			w, err := b.Whatis(f.Addr)
+			if t, ok := s.Types[f.Object]; ok && w.Type == "" {
+				w.Type, w.Obj = t, f.Object
+			}
 			return w.Type, w.Obj, strings.Join(w.Desc, "; "), err == nil
 		},
 		RefsTo: func(fs []kernel.Finding) error {

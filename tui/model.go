@@ -70,7 +70,8 @@ type Model struct {
 	bookmarks []Bookmark
 	markAddr  uint64
 	check     *checkRun
-	pending   []tea.KeyMsg // typed while opening
+	pending   []tea.KeyMsg      // typed while opening
+	types     map[uint64]string // object -> type the user showed it as
 }
 
 // New makes the browser over a backend that open returns; open runs in a
@@ -79,7 +80,7 @@ func New(open func() (Backend, error)) Model {
 	ti := textinput.New()
 	ti.CharLimit = 512
 	ti.Cursor.SetMode(cursor.CursorStatic) // no blink: less traffic over SSH
-	return Model{open: open, input: ti, bad: map[uint64]bool{}, w: 80, h: 24, since: time.Now()}
+	return Model{open: open, input: ti, bad: map[uint64]bool{}, types: map[uint64]string{}, w: 80, h: 24, since: time.Now()}
 }
 
 // openedMsg carries the opened backend.
@@ -215,7 +216,8 @@ func (m *Model) load(p *page) tea.Cmd {
 	b, c, id, req, fn := m.b, p.cmd, p.id, m.nextReq, v.load
 	if c.Name == "finding" {
 		if i, err := strconv.Atoi(c.Arg); err == nil && i >= 0 && i < len(m.findings) {
-			fn = findingLoader(m.findings[i])
+			f := m.findings[i]
+			fn = findingLoader(f, m.types[f.Object])
 		}
 	}
 	return tea.Batch(func() tea.Msg {

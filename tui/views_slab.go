@@ -164,13 +164,25 @@ type findingData struct {
 }
 
 // findingLoader reads what a finding's page shows.
-func findingLoader(f kernel.Finding) func(ctx context.Context, b Backend, c Command) (any, error) {
+// typ, when set, is the type the user showed the finding's object as (a
+// list walked with -s TYPE), used when whatis knows none.
+func findingLoader(f kernel.Finding, typ string) func(ctx context.Context, b Backend, c Command) (any, error) {
 	return func(ctx context.Context, b Backend, c Command) (any, error) {
 		d := &findingData{f: f}
-		if w, err := loadWhatis(ctx, b, Command{Name: "whatis", Addr: f.Addr, HasAddr: true}); err == nil {
-			d.what = w.(*whatisData)
-			if f.Object == 0 && d.what.w.Obj != 0 {
-				f.Object = d.what.w.Obj
+		if w, err := b.Whatis(f.Addr); err == nil {
+			if w.Type == "" && typ != "" && f.Object != 0 {
+				w.Type, w.Obj = typ, f.Object
+			}
+			d.what = &whatisData{w: w}
+			if w.Type != "" {
+				s, err := b.Struct(w.Type, w.Obj)
+				if err != nil {
+					s = w.Type + ": " + err.Error()
+				}
+				d.what.st = visible(s)
+			}
+			if f.Object == 0 && w.Obj != 0 {
+				f.Object = w.Obj
 			}
 		}
 		base, n := f.Addr&^7-32, 16

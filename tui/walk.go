@@ -223,6 +223,9 @@ func (m Model) walked(msg walkMsg) (tea.Model, tea.Cmd) {
 	w.ended = w.ended || msg.ended
 	for _, f := range msg.findings {
 		m.addFinding(f)
+		if f.Object != 0 && w.cmd.Type != "" && len(m.types) < maxFindings {
+			m.types[f.Object] = w.cmd.Type
+		}
 		if !containsFinding(w.found, f) {
 			w.found = append(w.found, f)
 		}
