@@ -13,15 +13,23 @@ import (
 	"github.com/kdx-dev/kdx/vmcore"
 )
 
-// Benchmarks on the "clean" fixture dump in every format present:
+// Benchmarks on the "clean" fixture dump (or $KDX_BENCH_SCENARIO, e.g.
+// "big" for the 4 GiB guest) in every format present:
 //
 //	go test -run X -bench . -benchtime 3x ./vmcore/
 var benchFormats = fixture.Formats
 
+func benchScenario() string {
+	if s := os.Getenv("KDX_BENCH_SCENARIO"); s != "" {
+		return s
+	}
+	return "clean"
+}
+
 func benchDumps(b *testing.B) []string {
 	var out []string
 	for _, f := range benchFormats {
-		if _, err := os.Stat(filepath.Join(fixture.Dir(), "clean", f)); err == nil {
+		if _, err := os.Stat(filepath.Join(fixture.Dir(), benchScenario(), f)); err == nil {
 			out = append(out, f)
 		}
 	}
@@ -33,7 +41,7 @@ func benchDumps(b *testing.B) []string {
 
 func BenchmarkOpen(b *testing.B) {
 	for _, f := range benchDumps(b) {
-		path := filepath.Join(fixture.Dir(), "clean", f)
+		path := filepath.Join(fixture.Dir(), benchScenario(), f)
 		b.Run(f, func(b *testing.B) {
 			for b.Loop() {
 				d, err := vmcore.Open(path)
@@ -60,7 +68,7 @@ func presentPages(d *vmcore.Dump) []uint64 {
 func BenchmarkRandomRead(b *testing.B) {
 	for _, f := range benchDumps(b) {
 		b.Run(f, func(b *testing.B) {
-			d := openT(b, filepath.Join(fixture.Dir(), "clean", f))
+			d := openT(b, filepath.Join(fixture.Dir(), benchScenario(), f))
 			pages := presentPages(d)
 			r := rand.New(rand.NewPCG(1, 2))
 			buf := make([]byte, 4096)
@@ -86,7 +94,7 @@ func benignErr(err error) bool {
 func BenchmarkScan(b *testing.B) {
 	for _, f := range benchDumps(b) {
 		b.Run(f, func(b *testing.B) {
-			d := openT(b, filepath.Join(fixture.Dir(), "clean", f))
+			d := openT(b, filepath.Join(fixture.Dir(), benchScenario(), f))
 			var total int64
 			for _, r := range d.PresentRanges() {
 				total += int64(r.End - r.Start)
