@@ -281,6 +281,25 @@ func (m *Model) render(p *page) {
 	if n := len(p.visible()); p.cursor >= n {
 		p.cursor = max(0, n-1)
 	}
+	if !p.placed && !v.atEnd {
+		p.placed = p.skipHeader()
+	}
+}
+
+// skipHeader puts the cursor on the first row that opens something when
+// only header lines come before it (tables: ps, kmem, findings), and says
+// whether the page had such a row.
+func (p *page) skipHeader() bool {
+	vis := p.visible()
+	for i := 0; i < len(vis) && i < 3; i++ {
+		if p.lines[vis[i]].action != "" {
+			if p.cursor == 0 {
+				p.cursor = i
+			}
+			return true
+		}
+	}
+	return false
 }
 
 // touch marks the session changed so that pages re-render (new findings

@@ -100,7 +100,7 @@ func checked(t *testing.T) Model {
 func TestCheckFindingsAndFindingPage(t *testing.T) {
 	m := checked(t)
 	mustContain(t, m, "[findings]", "1 findings", "bad-freelist-pointer", fmt.Sprintf("%016x", uint64(fakeBad)))
-	if !strings.Contains(view(m), " "+markBad+"corrupt") {
+	if !strings.Contains(view(m), markCursor+markBad+"corrupt") {
 		t.Fatalf("finding line not marked %q:\n%s", markBad, view(m))
 	}
 	m = press(t, m, "down", "enter")
@@ -270,11 +270,7 @@ func TestSearchAndRefs(t *testing.T) {
 func TestCheckOneCacheFromSlabinfo(t *testing.T) {
 	m := press(t, ready(t, newFake()), "6")
 	mustContain(t, m, "[kmem -s]", "kdx_obj", "764.0K")
-	if l := m.curLine(m.page()); l == nil || !strings.Contains(l.text, "CACHE") {
-		t.Fatal("slabinfo does not start at its header")
-	}
-	m = press(t, m, "down")
-	if l := m.curLine(m.page()); !strings.Contains(l.text, "kdx_obj") {
+	if l := m.curLine(m.page()); l == nil || !strings.Contains(l.text, "kdx_obj") {
 		t.Fatalf("slabinfo not sorted by memory: first row %q", l.text)
 	}
 	m = press(t, m, "c")
@@ -283,7 +279,7 @@ func TestCheckOneCacheFromSlabinfo(t *testing.T) {
 	}
 	m = press(t, m, "<", "enter")
 	mustContain(t, m, "[kmem -S kdx_obj]", "node0 partial")
-	m = press(t, m, "down", "down", "enter")
+	m = press(t, m, "enter")
 	mustContain(t, m, "[slab 0xffffea0000001000]", "free", "allocated")
 }
 

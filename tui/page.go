@@ -74,6 +74,7 @@ type page struct {
 	filter  string
 	level   int       // log: highest level shown
 	since   time.Time // when the current load started
+	placed  bool      // the cursor was put past the header once
 	walk    *walkState
 
 	// the cache of visible(): valid for this filter, level and lines
