@@ -37,6 +37,8 @@ def cell(row, tool):
 def ratio(row, tool):
     """kdx's median over tool's median, and its peak RSS over tool's."""
     k, o = row.get("kdx"), row.get(tool)
+    if k and not o and any(r["timed_out"] for r in row["runs"].get(tool, [])):
+        return f"< {k['median'] / row['timeout']:.2f}× time ({tool} timed out)"
     if not k or not o:
         return "–"
     return f"{k['median'] / o['median']:.2f}× time, {k['rss_mb'] / o['rss_mb']:.2f}× RSS"
@@ -54,9 +56,9 @@ def target(row):
             continue
         want = tmax[name] * o["median"]
         if k["median"] > want:
-            miss.append(f"time vs {name}: {k['median'] / want:.1f}× over")
+            miss.append(f"time vs {name}: {k['median'] / want:.2f}× the target")
     if d and k["rss_mb"] > d["rss_mb"] / 2:
-        miss.append(f"RSS: {k['rss_mb'] / (d['rss_mb'] / 2):.1f}× over half of drgn's")
+        miss.append(f"RSS: {k['rss_mb'] / (d['rss_mb'] / 2):.2f}× half of drgn's")
     if row["task"] == "search" and row.get("mem_bytes"):
         gbs = row["mem_bytes"] / k["median"] / 1e9
         if gbs < 2:
