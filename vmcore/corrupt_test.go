@@ -121,6 +121,9 @@ func TestRealTruncated(t *testing.T) {
 			if same == 0 || trunc == 0 {
 				t.Errorf("%d pages read, %d truncated", same, trunc)
 			}
+			if c := cut.Coverage(); c.TruncatedPages == 0 || c.TruncatedPages > c.StoredPages {
+				t.Errorf("coverage of the cut file: %+v", c)
+			}
 		})
 	}
 }

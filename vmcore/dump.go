@@ -240,23 +240,43 @@ func (d *Dump) CheckPhys(paddr uint64) (err error) {
 	return d.mem.check(paddr)
 }
 
-// Coverage counts pages: RAM the dump knows of, pages it stores, and
-// pages makedumpfile's filter excluded (RAM minus stored). For ELF dumps,
-// RAM is what the PT_LOADs cover and nothing is known to be excluded.
+// Coverage counts pages: RAM the dump knows of, pages it stores, pages
+// makedumpfile's filter excluded (RAM minus stored), and stored pages that
+// cannot be read because the file ends first or (INCOMPLETE) their
+// descriptor was never written. For ELF dumps, RAM is what the PT_LOADs
+// cover and nothing is known to be excluded.
 type Coverage struct {
-	RAMPages, StoredPages, ExcludedPages uint64
+	RAMPages, StoredPages, ExcludedPages, TruncatedPages uint64
 }
 
-// Coverage says how much of memory the dump holds.
-func (d *Dump) Coverage() Coverage {
+// Coverage says how much of memory the dump holds. It reads the kdump
+// page descriptor table once (24 bytes a page).
+func (d *Dump) Coverage() (c Coverage) {
+	defer restoreFaults(faultsAsPanics())
+	defer func() {
+		if r := recover(); r != nil {
+			if _, fault := r.(interface{ Addr() uintptr }); !fault {
+				panic(r)
+			}
+			c.TruncatedPages = c.StoredPages // the file shrank while open
+		}
+	}()
 	if k, ok := d.mem.(*kdumpMem); ok {
 		return k.coverage()
 	}
-	var n uint64
-	for _, r := range d.PresentRanges() {
-		n += (r.End - r.Start + uint64(d.pageSize) - 1) / uint64(d.pageSize)
+	e := d.mem.(*elfMem)
+	ps := uint64(d.pageSize)
+	for _, s := range e.segs {
+		n := (s.end - s.start + ps - 1) / ps
+		c.RAMPages += n
+		c.StoredPages += n
+		fileEnd := uint64(s.fileOff) + s.fileSz
+		if have := uint64(len(e.m.data)); fileEnd > have {
+			missing := min(fileEnd-max(have, uint64(s.fileOff)), s.fileSz)
+			c.TruncatedPages += (missing + ps - 1) / ps
+		}
 	}
-	return Coverage{RAMPages: n, StoredPages: n}
+	return c
 }
 
 // PresentRanges lists the physical ranges whose pages the dump holds, in

@@ -80,6 +80,9 @@ func TestELFTruncatedAndIncomplete(t *testing.T) {
 	if string(buf[:n]) != string(elfPage(1)[:n]) {
 		t.Error("bytes before the truncation point are wrong")
 	}
+	if c := d.Coverage(); c.StoredPages != 2 || c.TruncatedPages != 2 {
+		t.Errorf("Coverage = %+v, want 2 stored, 2 truncated", c)
+	}
 }
 
 func TestELFOverlapWarning(t *testing.T) {

@@ -367,5 +367,31 @@ func (m *kdumpMem) coverage() Coverage {
 	if c.RAMPages > c.StoredPages {
 		c.ExcludedPages = c.RAMPages - c.StoredPages
 	}
+	for _, k := range m.parts {
+		c.TruncatedPages += k.unreadable()
+	}
 	return c
+}
+
+// unreadable counts descriptors never written (offset 0) or pointing past
+// the end of the file, reading the table in large chunks.
+func (k *KdumpFile) unreadable() uint64 {
+	var bad uint64
+	buf := make([]byte, 4096*descSize)
+	size := k.src.size()
+	for i := uint64(0); i < k.nDesc; {
+		n := min(k.nDesc-i, 4096)
+		b := buf[:n*descSize]
+		got := uint64(k.src.readAt(b, k.descOff+int64(i)*descSize)) / descSize
+		for j := uint64(0); j < got; j++ {
+			off := int64(binary.LittleEndian.Uint64(b[j*descSize:]))
+			sz := int64(binary.LittleEndian.Uint32(b[j*descSize+8:]))
+			if off <= 0 || off > size-sz {
+				bad++
+			}
+		}
+		bad += n - got // descriptors themselves past the end
+		i += n
+	}
+	return bad
 }

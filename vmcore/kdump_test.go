@@ -51,7 +51,7 @@ func checkKdump(t *testing.T, d *vmcore.Dump, s kspec) {
 			nStored++
 		}
 	}
-	if c := d.Coverage(); c != (vmcore.Coverage{RAMPages: nRAM, StoredPages: nStored, ExcludedPages: nRAM - nStored}) {
+	if c := d.Coverage(); c != (vmcore.Coverage{RAMPages: nRAM, StoredPages: nStored, ExcludedPages: nRAM - nStored, TruncatedPages: 0}) {
 		t.Errorf("Coverage = %+v, want %d RAM, %d stored", c, nRAM, nStored)
 	}
 	info := d.VMCoreInfo()
@@ -160,6 +160,9 @@ func TestKdumpIncomplete(t *testing.T) {
 	}
 	if ok != 40 || trunc == 0 {
 		t.Errorf("%d pages read, %d truncated; want 40 and some", ok, trunc)
+	}
+	if c := d.Coverage(); c.TruncatedPages != uint64(trunc) {
+		t.Errorf("Coverage.TruncatedPages = %d, want %d", c.TruncatedPages, trunc)
 	}
 }
 

@@ -271,7 +271,7 @@ func TestRealNotes(t *testing.T) {
 			if strings.Contains(fd.Format, "31") && (!ok || lvl != 31 || cov.ExcludedPages == 0) {
 				t.Errorf("dump level %d, %v, coverage %+v; want 31 with pages excluded", lvl, ok, cov)
 			}
-			if cov.StoredPages == 0 || cov.StoredPages > cov.RAMPages {
+			if cov.StoredPages == 0 || cov.StoredPages > cov.RAMPages || cov.TruncatedPages != 0 {
 				t.Errorf("coverage %+v", cov)
 			}
 			if len(d.Warnings()) > 0 {
