@@ -20,6 +20,7 @@ type Command struct {
 	Count   int    // rd count of 64-bit words
 	Hlist   bool   // list -h
 	Force   bool   // export --force
+	All     bool   // bt -a: the task on every CPU
 }
 
 // commandNames are the names `:` completes, crash's where crash has one.
@@ -55,6 +56,10 @@ func ParseCommand(line string) (Command, error) {
 		c.Arg = strings.Join(args, " ")
 		return c, nil
 	case "bt", "task":
+		if name == "bt" && len(args) == 1 && args[0] == "-a" {
+			c.All = true
+			return c, nil
+		}
 		return c, parseTaskArg(&c, args)
 	case "kmem":
 		return parseKmem(c, args)
@@ -294,6 +299,11 @@ func (c Command) String() string {
 	switch c.Name {
 	case "struct":
 		add(strings.TrimPrefix(c.Type, "struct "))
+	case "bt":
+		if c.All {
+			add("-a")
+		}
+		add(c.Arg)
 	case "list":
 		if c.Hlist {
 			add("-h")

@@ -18,6 +18,7 @@ func TestParseCommand(t *testing.T) {
 		{in: "ps sh", want: Command{Name: "ps", Arg: "sh"}},
 		{in: "bt", want: Command{Name: "bt"}},
 		{in: "bt 98", want: Command{Name: "bt", Arg: "98"}},
+		{in: "bt -a", want: Command{Name: "bt", All: true}},
 		{in: "bt ffff8a61019f9800", want: Command{Name: "bt", Addr: 0xffff8a61019f9800, HasAddr: true}},
 		{in: "task 0x10", want: Command{Name: "task", Addr: 0x10, HasAddr: true}},
 		{in: "bt sh", wantErr: "neither a PID"},
@@ -83,7 +84,7 @@ func TestParseCommand(t *testing.T) {
 // TestCommandStringRoundTrip checks that a command's canonical text (the
 // breadcrumb and history form) parses back to the same command.
 func TestCommandStringRoundTrip(t *testing.T) {
-	for _, in := range []string{"log", "ps sh", "bt 98", "kmem -s", "kmem -S kdx_obj", "struct kdx_obj 0xffff8bc8c22dd900",
+	for _, in := range []string{"log", "ps sh", "bt 98", "bt -a", "kmem -s", "kmem -S kdx_obj", "struct kdx_obj 0xffff8bc8c22dd900",
 		"rd 0x1000 8", "rd 0x1000", "rd jiffies 4", "struct task_struct init_task", "list -h hl -s x -l node", "list kdx_list", "whatis 0x10", "export r.md --force", "check kdx_obj"} {
 		c, err := ParseCommand(in)
 		if err != nil {

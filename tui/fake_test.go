@@ -38,10 +38,14 @@ func newFake() *fakeBackend {
 	return f
 }
 
-var fakeTasks = &kernel.TaskList{Tasks: []kernel.Task{
-	{Addr: 0xffff888000200000, PID: 1, Comm: "init", State: "IN"},
-	{Addr: fakeTask, PID: 98, PPID: 1, CPU: 1, Comm: "sh\x1b[2J", State: "RU", Panic: true},
-}}
+var fakeTasks = func() *kernel.TaskList {
+	tl := &kernel.TaskList{Tasks: []kernel.Task{
+		{Addr: 0xffff888000200000, PID: 1, Comm: "init", State: "IN"},
+		{Addr: fakeTask, PID: 98, PPID: 1, CPU: 1, Comm: "sh\x1b[2J", State: "RU", Panic: true},
+	}}
+	tl.Running = []*kernel.Task{nil, &tl.Tasks[1]}
+	return tl
+}()
 
 func (f *fakeBackend) Sys() (*kernel.Sys, error) {
 	return &kernel.Sys{Release: "6.1.0-fake", Panic: "Fatal exception", Taint: "OE", PanicTask: &fakeTasks.Tasks[1],

@@ -381,3 +381,8 @@ func TestAddressKeysWithoutAddress(t *testing.T) {
 		t.Fatalf("w on a line without an address: status %q, page %s", m.status, m.page().cmd)
 	}
 }
+
+func TestBtAll(t *testing.T) {
+	m := press(t, ready(t, newFake()), ":bt -a", "enter")
+	mustContain(t, m, "[bt -a]", "CPU 0: no task known", "PID: 98")
+}

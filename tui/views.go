@@ -226,6 +226,9 @@ func findTask(b Backend, c Command) (*kernel.Task, error) {
 }
 
 func loadBt(ctx context.Context, b Backend, c Command) (any, error) {
+	if c.All {
+		return loadBtAll(ctx, b)
+	}
 	t, err := findTask(b, c)
 	if err != nil {
 		return nil, err
@@ -235,6 +238,31 @@ func loadBt(ctx context.Context, b Backend, c Command) (any, error) {
 		return nil, err
 	}
 	return btText(bt), nil
+}
+
+// loadBtAll is crash's bt -a: the task running on each CPU.
+func loadBtAll(ctx context.Context, b Backend) (any, error) {
+	tl, err := b.Tasks()
+	if err != nil {
+		return nil, err
+	}
+	var sb strings.Builder
+	for cpu, t := range tl.Running {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		if t == nil {
+			fmt.Fprintf(&sb, "CPU %d: no task known\n\n", cpu)
+			continue
+		}
+		bt, err := b.Backtrace(t)
+		if err != nil {
+			fmt.Fprintf(&sb, "CPU %d: pid %d: %s\n\n", cpu, t.PID, kernel.Sanitize(err.Error(), false))
+			continue
+		}
+		sb.WriteString(btText(bt) + "\n")
+	}
+	return sb.String(), nil
 }
 
 func loadTask(ctx context.Context, b Backend, c Command) (any, error) {
