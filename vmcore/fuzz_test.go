@@ -61,6 +61,9 @@ func exercise(t *testing.T, b []byte) {
 		return
 	}
 	defer d.Close()
+	if c := d.Coverage(); c.TruncatedPages > c.StoredPages {
+		t.Fatalf("coverage %+v", c)
+	}
 	buf := make([]byte, 8192)
 	rs := d.PresentRanges()
 	for i, r := range rs {
