@@ -78,8 +78,9 @@ func (b *KernelBackend) Whatis(addr uint64) (Whatis, error) {
 		if w.Kind != "slab" {
 			out.Desc = append(out.Desc, fmt.Sprintf("slab object %#x of %s (+%#x, %s), slab %#x", so.Object, kernel.Sanitize(so.Cache, false), so.Offset, state, so.Slab))
 		}
+		out.Obj, out.Size = so.Object, so.Size
 		if typ := b.cacheType(so.Cache); typ != "" {
-			out.Type, out.Obj, out.Size = typ, so.Object, so.Size
+			out.Type = typ
 		}
 	}
 	if (w.Kind == "symbol" || w.Kind == "module") && w.Symbol != "" && out.Type == "" {

@@ -386,3 +386,25 @@ func TestBtAll(t *testing.T) {
 	m := press(t, ready(t, newFake()), ":bt -a", "enter")
 	mustContain(t, m, "[bt -a]", "CPU 0: no task known", "PID: 98")
 }
+
+func TestWhatisTypelessObjectShowsItsWords(t *testing.T) {
+	f := newFake()
+	m := ready(t, typeless{f})
+	m = press(t, m, fmt.Sprintf(":whatis %#x", uint64(fakeObj+8)), "enter")
+	all := pageText(m)
+	for _, w := range []string{"no type known for its cache", fmt.Sprintf("%016x:  %016x", uint64(fakeObj), uint64(fakeObj))} {
+		if !strings.Contains(all, w) {
+			t.Fatalf("whatis lacks %q:\n%s", w, all)
+		}
+	}
+}
+
+// typeless is the fake with kmalloc-like objects: whatis knows the object
+// but no type.
+type typeless struct{ *fakeBackend }
+
+func (b typeless) Whatis(addr uint64) (Whatis, error) {
+	w, err := b.fakeBackend.Whatis(addr)
+	w.Type = ""
+	return w, err
+}

@@ -35,7 +35,7 @@ func init() {
 		"mod":       {load: loadMod, render: renderMod},
 		"struct":    {load: loadStruct, render: renderStruct},
 		"rd":        {load: loadRd, render: renderRd, live: true},
-		"whatis":    {load: loadWhatis, render: renderWhatis},
+		"whatis":    {load: loadWhatis, render: renderWhatis, live: true},
 		"list":      {load: loadList, render: renderList, live: true},
 		"refs":      {load: loadRefs, render: renderRefs},
 		"search":    {load: loadSearch, render: renderRefs},

@@ -169,9 +169,13 @@ func asciiOf(w uint64) string {
 }
 
 type whatisData struct {
-	w  Whatis
-	st string
+	w   Whatis
+	st  string
+	hex *rdData // a typeless object's words (kmalloc), nil otherwise
 }
+
+// maxObjectWords bounds the words whatis shows of a typeless object.
+const maxObjectWords = 64
 
 func loadWhatis(ctx context.Context, b Backend, c Command) (any, error) {
 	addr, err := resolve(b, c)
@@ -183,6 +187,9 @@ func loadWhatis(ctx context.Context, b Backend, c Command) (any, error) {
 		return nil, err
 	}
 	d := &whatisData{w: w}
+	if w.Type == "" && w.Obj != 0 && w.Size > 0 {
+		d.hex, _ = readWords(ctx, b, w.Obj, int(min(w.Size/8, maxObjectWords)))
+	}
 	if w.Type != "" && ctx.Err() == nil {
 		s, err := b.Struct(w.Type, w.Obj)
 		if err != nil {
@@ -222,6 +229,10 @@ func renderWhatis(p *page, m *Model) []line {
 	if d.st != "" {
 		out = append(out, plain(""))
 		out = append(out, structLines(d.st, d.w.Obj, d.w.Size)...)
+	}
+	if d.hex != nil {
+		out = append(out, plain(""), plain("the object's %d bytes (no type known for its cache):", len(d.hex.words)*8))
+		out = append(out, rdLines(d.hex, m.bad)...)
 	}
 	return out
 }
