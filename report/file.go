@@ -8,8 +8,9 @@ import (
 )
 
 // WriteFile writes the report to path atomically: a temporary file in the
-// same directory, fsynced, then renamed over path, so that a reader never
-// sees half a report. It refuses to replace an existing file unless force.
+// same directory, fsynced, then linked (or, with force, renamed) into
+// place, so that a reader never sees half a report. It refuses to replace
+// an existing file unless force.
 func WriteFile(path string, in *Input, force bool) error {
 	if !force {
 		if _, err := os.Lstat(path); err == nil {
@@ -20,48 +21,45 @@ func WriteFile(path string, in *Input, force bool) error {
 	if err := Write(&buf, in); err != nil {
 		return err
 	}
-	dir := filepath.Dir(path)
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".tmp*")
+	tmp, err := writeTemp(path, buf.Bytes())
+	if err != nil {
+		return err
+	}
+	defer os.Remove(tmp) // a no-op once renamed
+	if force {
+		err = os.Rename(tmp, path)
+	} else {
+		err = os.Link(tmp, path) // fails if path appeared meanwhile: no silent overwrite
+	}
 	if err != nil {
 		return fmt.Errorf("writing %s: %w", path, err)
 	}
-	done := false
-	defer func() {
-		if !done {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
-	if _, err := tmp.Write(buf.Bytes()); err != nil {
-		return fmt.Errorf("writing %s: %w", tmp.Name(), err)
-	}
-	if err := tmp.Chmod(0o644); err != nil {
-		return err
-	}
-	if err := tmp.Sync(); err != nil {
-		return fmt.Errorf("syncing %s: %w", tmp.Name(), err)
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	if !force {
-		// Link fails if path appeared meanwhile: no silent overwrite.
-		if err := os.Link(tmp.Name(), path); err != nil {
-			os.Remove(tmp.Name())
-			done = true
-			return fmt.Errorf("writing %s: %w", path, err)
-		}
-		done = true
-		err := os.Remove(tmp.Name())
-		syncDir(dir)
-		return err
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("renaming to %s: %w", path, err)
-	}
-	done = true
-	syncDir(dir)
+	syncDir(filepath.Dir(path))
 	return nil
+}
+
+// writeTemp writes b to a new temporary file next to path and fsyncs it.
+func writeTemp(path string, b []byte) (string, error) {
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp*")
+	if err != nil {
+		return "", fmt.Errorf("writing %s: %w", path, err)
+	}
+	name := f.Name()
+	_, err = f.Write(b)
+	if err == nil {
+		err = f.Chmod(0o644)
+	}
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		os.Remove(name)
+		return "", fmt.Errorf("writing %s: %w", name, err)
+	}
+	return name, nil
 }
 
 // syncDir makes the rename durable; failure only weakens durability.
