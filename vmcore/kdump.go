@@ -58,7 +58,7 @@ const (
 
 // StatusOffset is the file offset of the kdump main header's status word
 // (little-endian u32), for tools that rewrite a header's codec bits.
-const StatusOffset = khStatus
+const StatusOffset = 424
 
 // PageDesc is one kdump page descriptor.
 type PageDesc struct {
