@@ -41,7 +41,11 @@ func buildKdx(t *testing.T) string {
 			return
 		}
 		builtBin = filepath.Join(dir, "kdx")
-		out, err := exec.Command("go", "build", "-o", builtBin, "github.com/kdx-dev/kdx/cmd/kdx").CombinedOutput()
+		goBin, err := exec.LookPath("go")
+		if err != nil {
+			goBin = "/usr/local/go/bin/go" // where the project's toolchain lives
+		}
+		out, err := exec.Command(goBin, "build", "-o", builtBin, "github.com/kdx-dev/kdx/cmd/kdx").CombinedOutput()
 		if err != nil {
 			buildErr = fmt.Errorf("building kdx: %v\n%s", err, out)
 		}
