@@ -332,12 +332,24 @@ func (c Command) String() string {
 	return strings.Join(parts, " ")
 }
 
-// Complete returns the command names that start with prefix, for Tab on
-// the command line.
-func Complete(prefix string) []string {
+// Complete returns the completions of a command line: command names, or
+// for commands that take a cache (kmem -s, kmem -S, check) the names in
+// caches that start with what was typed. Each completion is the whole
+// line.
+func Complete(line string, caches []string) []string {
 	var out []string
+	for _, cmd := range []string{"kmem -S ", "kmem -s ", "check "} {
+		if rest, ok := strings.CutPrefix(line, cmd); ok {
+			for _, c := range caches {
+				if strings.HasPrefix(c, rest) {
+					out = append(out, cmd+c)
+				}
+			}
+			return out
+		}
+	}
 	for _, n := range commandNames {
-		if strings.HasPrefix(n, prefix) {
+		if strings.HasPrefix(n, line) {
 			out = append(out, n)
 		}
 	}

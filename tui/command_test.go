@@ -98,18 +98,22 @@ func TestCommandStringRoundTrip(t *testing.T) {
 }
 
 func TestComplete(t *testing.T) {
+	caches := []string{"kdx_obj", "kmalloc-256", "kmalloc-64"}
 	tests := []struct {
-		prefix string
-		want   []string
+		line string
+		want []string
 	}{
 		{"l", []string{"list", "log"}},
 		{"kmem", []string{"kmem -s", "kmem -S"}},
 		{"st", []string{"struct"}},
 		{"zz", nil},
+		{"kmem -S km", []string{"kmem -S kmalloc-256", "kmem -S kmalloc-64"}},
+		{"check kd", []string{"check kdx_obj"}},
+		{"kmem -s ", []string{"kmem -s kdx_obj", "kmem -s kmalloc-256", "kmem -s kmalloc-64"}},
 	}
 	for _, tc := range tests {
-		if got := Complete(tc.prefix); !reflect.DeepEqual(got, tc.want) {
-			t.Errorf("Complete(%q) = %q, want %q", tc.prefix, got, tc.want)
+		if got := Complete(tc.line, caches); !reflect.DeepEqual(got, tc.want) {
+			t.Errorf("Complete(%q) = %q, want %q", tc.line, got, tc.want)
 		}
 	}
 }

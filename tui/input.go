@@ -45,10 +45,10 @@ func (m Model) inputKey(msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 // names that match, and lists them when there are several.
 func (m *Model) complete() {
 	v := m.input.Value()
-	c := Complete(v)
+	c := Complete(v, m.caches)
 	switch len(c) {
 	case 0:
-		m.status = "no command starts with " + v
+		m.status = "no completion for " + v
 	case 1:
 		m.input.SetValue(c[0] + " ")
 	default:

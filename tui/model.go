@@ -3,6 +3,7 @@ package tui
 import (
 	"context"
 	"fmt"
+	"sort"
 	"strconv"
 	"time"
 
@@ -72,6 +73,7 @@ type Model struct {
 	check     *checkRun
 	pending   []tea.KeyMsg      // typed while opening
 	types     map[uint64]string // object -> type the user showed it as
+	caches    []string          // cache names, for completion, once slabinfo loaded
 }
 
 // New makes the browser over a backend that open returns; open runs in a
@@ -255,6 +257,9 @@ func (m Model) loaded(msg loadedMsg) (tea.Model, tea.Cmd) {
 			return m, nil
 		}
 		p.state, p.data, p.version = stReady, msg.data, -1
+		if rows, ok := msg.data.([]CacheRow); ok && m.caches == nil {
+			m.caches = cacheNames(rows)
+		}
 		m.render(p)
 		if v := views[p.cmd.Name]; v.atEnd {
 			p.cursor = max(0, len(p.visible())-1)
@@ -340,4 +345,16 @@ func (m Model) replay(first tea.Cmd) (tea.Model, tea.Cmd) {
 		cmds = append(cmds, c)
 	}
 	return tm, tea.Batch(cmds...)
+}
+
+// maxCacheNames bounds the names kept for completion.
+const maxCacheNames = 4096
+
+func cacheNames(rows []CacheRow) []string {
+	out := make([]string, 0, min(len(rows), maxCacheNames))
+	for _, r := range rows[:min(len(rows), maxCacheNames)] {
+		out = append(out, r.Name)
+	}
+	sort.Strings(out)
+	return out
 }

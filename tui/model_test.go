@@ -408,3 +408,10 @@ func (b typeless) Whatis(addr uint64) (Whatis, error) {
 	w.Type = ""
 	return w, err
 }
+
+func TestCompleteCacheNamesAfterSlabinfo(t *testing.T) {
+	m := press(t, ready(t, newFake()), "6", ":", "kmem -S kd", "tab")
+	if v := m.input.Value(); v != "kmem -S kdx_obj " {
+		t.Fatalf("completion gave %q", v)
+	}
+}
