@@ -77,11 +77,17 @@ func TestEscCancelsLoading(t *testing.T) {
 	mustContain(t, m, "cancelled: log")
 	close(f.block)
 	if msg := cmd(); msg != nil {
+		if b, ok := msg.(tea.BatchMsg); ok {
+			msg = b[0]()
+		}
 		m2, _ := m.Update(msg)
 		if pageOf(m2).state != stCancelled {
 			t.Fatal("a cancelled load's result was applied")
 		}
 	}
+	f.block = nil
+	m = press(t, m, "enter")
+	mustContain(t, m, "[log]", "message 39")
 }
 
 // checked runs :check on the fake and waits for it.

@@ -76,6 +76,9 @@ func (m Model) pageKey(p *page, msg tea.KeyMsg) (tea.Model, tea.Cmd) {
 			return m.run(c)
 		}
 	}
+	if (p.state == stCancelled || p.state == stFailed) && key.Matches(msg, keys.Open) {
+		return m, m.load(p) // try again
+	}
 	if m.moveKey(p, msg) {
 		return m, nil
 	}

@@ -72,9 +72,9 @@ func (m *Model) body() []string {
 	case stLoading:
 		return []string{fmt.Sprintf("loading %s… %.1fs  (esc cancels)", p.cmd.String(), time.Since(p.since).Seconds())}
 	case stFailed:
-		return wrap(stErr, p.cmd.String()+": "+kernel.Sanitize(p.err.Error(), false), m.w)
+		return append(wrap(stErr, kernel.Sanitize(p.cmd.String()+": "+p.err.Error(), false), m.w), "", "(enter tries again)")
 	case stCancelled:
-		return []string{"cancelled: " + p.cmd.String() + "  (: to run it again)"}
+		return []string{"cancelled: " + kernel.Sanitize(p.cmd.String(), false) + "  (enter runs it again)"}
 	}
 	m.render(p)
 	vis := p.visible()
