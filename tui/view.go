@@ -189,6 +189,9 @@ func (m *Model) statusLine() string {
 	if p := m.page(); p != nil && p.state == stReady {
 		vis := len(p.visible())
 		s := fmt.Sprintf("%d/%d", min(p.cursor+1, vis), vis)
+		if n := len(m.findings); n > 0 {
+			s = fmt.Sprintf("%s%d findings (7)  %s", markBad, n, s)
+		}
 		if p.filter != "" {
 			s += "  filter: " + p.filter
 		}
