@@ -168,7 +168,7 @@ func (d *Dump) unmap() error {
 }
 
 // Paths returns the file names the dump was opened from.
-func (d *Dump) Paths() []string { return d.paths }
+func (d *Dump) Paths() []string { return append([]string(nil), d.paths...) }
 
 // Format is "elf", "kdump", "diskdump", "flattened" or "split kdump".
 func (d *Dump) Format() string { return d.format }
@@ -201,7 +201,7 @@ func (d *Dump) Warnings() []string { return append([]string(nil), d.warnings...)
 // VMCoreInfo is the kernel's VMCOREINFO note, or nil when the dump has none.
 func (d *Dump) VMCoreInfo() *VMCoreInfo { return d.info }
 
-// CPUs is the register state of each CPU, one per NT_PRSTATUS note, in note
+// CPUs is the register state of each CPU (shared: do not modify), one per NT_PRSTATUS note, in note
 // order, merged with QEMU's CPU-state notes (control registers) when
 // present.
 func (d *Dump) CPUs() []CPUState { return d.cpus }
