@@ -201,9 +201,9 @@ func (d *Dump) Warnings() []string { return append([]string(nil), d.warnings...)
 // VMCoreInfo is the kernel's VMCOREINFO note, or nil when the dump has none.
 func (d *Dump) VMCoreInfo() *VMCoreInfo { return d.info }
 
-// CPUs is the register state of each CPU (shared: do not modify), one per NT_PRSTATUS note, in note
-// order, merged with QEMU's CPU-state notes (control registers) when
-// present.
+// CPUs is the register state of each CPU, one per NT_PRSTATUS note, in
+// note order, merged with QEMU's CPU-state notes (control registers) when
+// present. The slice and its maps are shared: do not modify them.
 func (d *Dump) CPUs() []CPUState { return d.cpus }
 
 // Kdump gives the kdump-compressed layer of a single kdump or flattened
