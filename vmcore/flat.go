@@ -65,8 +65,20 @@ func scanFlatRecords(m *mapping, warn func(string, ...any)) ([]flatRec, bool, er
 	sorted := true
 	var prevEnd int64
 	var h [flatRecHdr]byte
+	prevN := int64(0)
 	for {
-		if pos+flatRecHdr > size || m.readBulk(h[:], pos) != flatRecHdr {
+		// Headers far apart are read with pread (no page faults); close
+		// together (small records, the same page) from the mapping, so a
+		// stream of tiny records does not cost a system call each.
+		read := 0
+		if pos+flatRecHdr <= size {
+			if prevN < 4096 {
+				read = copy(h[:], m.data[pos:])
+			} else {
+				read = m.readBulk(h[:], pos)
+			}
+		}
+		if read != flatRecHdr {
 			warn("%s: flattened stream ends at 0x%x without its end marker (truncated)", m.path, pos)
 			break
 		}
@@ -93,7 +105,7 @@ func scanFlatRecords(m *mapping, warn func(string, ...any)) ([]flatRec, bool, er
 			prevEnd = off + n
 			recs = append(recs, flatRec{off: off, n: n, fileO: data})
 		}
-		pos = data + n
+		pos, prevN = data+n, n
 	}
 	return recs, sorted, nil
 }
