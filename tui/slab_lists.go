@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/bits"
 
+	"github.com/kdx-dev/kdx/dwarf"
 	"github.com/kdx-dev/kdx/kernel"
 	"github.com/kdx-dev/kdx/slab"
 )
@@ -52,6 +53,7 @@ func (s slabBackend) Slabs(ctx context.Context, cache string) ([]SlabRow, error)
 	for _, r := range out {
 		seen[r.Addr] = true
 	}
+	cpus := s.cpuSlabs(c)
 	k := s.b.K
 	maxPFN := uint64(0)
 	if g, err := k.Global("max_pfn"); err == nil {
@@ -71,7 +73,11 @@ func (s slabBackend) Slabs(ctx context.Context, cache string) ([]SlabRow, error)
 			continue
 		}
 		seen[o.Slab] = true
-		out = append(out, s.slabRow(c, o.Slab, "full or cpu (no list)"))
+		where := "full or cpu partial"
+		if cs, ok := cpus[o.Slab]; ok {
+			where = fmt.Sprintf("cpu%d active", cs.cpu)
+		}
+		out = append(out, s.slabRow(c, o.Slab, where))
 	}
 	return out, nil
 }
@@ -159,37 +165,104 @@ func (s slabBackend) Objects(sl uint64) ([]ObjectRow, error) {
 // whose free pointer leads out of the slab (0 when the walk is clean).
 func (s slabBackend) freelistOrder(sl uint64, c *slab.Cache, base uint64) (map[uint64]int, uint64) {
 	order := map[uint64]int{}
+	var heads []uint64
+	if cs, ok := s.cpuSlabs(c)[sl]; ok {
+		heads = append(heads, cs.freelist) // the active slab's lockless list first
+	}
 	typ, _ := s.b.slabListMember()
-	v, err := s.b.K.Object(typ, sl, fmt.Sprintf("slab %#x", sl))
-	if err != nil {
-		return order, 0
+	if v, err := s.b.K.Object(typ, sl, fmt.Sprintf("slab %#x", sl)); err == nil {
+		if fv, err := v.Field("freelist"); err == nil {
+			if p, err := fv.Pointer(); err == nil {
+				heads = append(heads, p)
+			}
+		}
 	}
-	fv, err := v.Field("freelist")
-	if err != nil {
-		return order, 0
+	for _, h := range heads {
+		if bad := s.walkFreelist(h, c, base, order); bad != 0 {
+			return order, bad
+		}
 	}
-	cur, err := fv.Pointer()
-	if err != nil {
-		return order, 0
-	}
+	return order, 0
+}
+
+// walkFreelist numbers the objects of one freelist from head on, after
+// those already in order, and returns the object whose free pointer went
+// astray (0 when the list ends cleanly).
+func (s slabBackend) walkFreelist(cur uint64, c *slab.Cache, base uint64, order map[uint64]int) uint64 {
 	variant := s.b.slab.Variant()
 	end := base + c.PerSlab*c.Size
-	for i := 0; cur != 0 && i <= int(c.PerSlab); i++ {
+	start := len(order)
+	for i := start; cur != 0 && i <= start+int(c.PerSlab); i++ {
 		if cur < base || cur >= end || (cur-base)%c.Size != 0 {
-			return order, s.prevObject(order, i)
+			return s.prevObject(order, i)
 		}
 		if _, dup := order[cur]; dup {
-			return order, cur // a cycle
+			return cur // a cycle, or an object on both lists
 		}
 		order[cur] = i
 		at := cur + c.Offset
 		stored, err := s.b.K.ReadU64(at)
 		if err != nil {
-			return order, cur
+			return cur
 		}
 		cur = decodeFreePointer(stored, c.Random, at, variant)
 	}
-	return order, 0
+	return 0
+}
+
+// cpuSlab is a CPU's active slab of a cache and its lockless freelist.
+type cpuSlab struct {
+	cpu      int
+	freelist uint64
+}
+
+// cpuSlabs maps each CPU's active slab of the cache to its CPU and
+// freelist (struct kmem_cache_cpu at s->cpu_slab + __per_cpu_offset[cpu]).
+func (s slabBackend) cpuSlabs(c *slab.Cache) map[uint64]cpuSlab {
+	out := map[uint64]cpuSlab{}
+	k := s.b.K
+	offs, err := k.Global("__per_cpu_offset")
+	if err != nil {
+		return out
+	}
+	n := 0
+	if g, err := k.Global("nr_cpu_ids"); err == nil {
+		if v, err := g.Uint(); err == nil {
+			n = int(min(v, 8192))
+		}
+	}
+	field := "slab"
+	if !k.HasField("struct kmem_cache_cpu", field) {
+		field = "page" // before struct slab (5.17)
+	}
+	for cpu := 0; cpu < n; cpu++ {
+		ov, err := offs.Index(cpu)
+		if err != nil {
+			break
+		}
+		off, err := ov.Uint()
+		if err != nil {
+			continue
+		}
+		v, err := k.Object("struct kmem_cache_cpu", c.CPUSlab+off, fmt.Sprintf("%s cpu%d", c.Name, cpu))
+		if err != nil {
+			continue
+		}
+		sl, err1 := fieldPointer(v, field)
+		fl, err2 := fieldPointer(v, "freelist")
+		if err1 == nil && err2 == nil && sl != 0 {
+			out[sl] = cpuSlab{cpu, fl}
+		}
+	}
+	return out
+}
+
+func fieldPointer(v dwarf.Value, name string) (uint64, error) {
+	f, err := v.Field(name)
+	if err != nil {
+		return 0, err
+	}
+	return f.Pointer()
 }
 
 // prevObject is the object at freelist position i-1: the one whose free
