@@ -73,8 +73,10 @@ func (s slabBackend) Slabs(ctx context.Context, cache string) ([]SlabRow, error)
 			continue
 		}
 		seen[o.Slab] = true
-		where := "full or cpu partial"
-		if cs, ok := cpus[o.Slab]; ok {
+		where := "full (on no list)"
+		if cs, ok := cpus[o.Slab]; ok && cs.partial {
+			where = fmt.Sprintf("cpu%d partial", cs.cpu)
+		} else if ok {
 			where = fmt.Sprintf("cpu%d active", cs.cpu)
 		}
 		out = append(out, s.slabRow(c, o.Slab, where))
@@ -166,7 +168,7 @@ func (s slabBackend) Objects(sl uint64) ([]ObjectRow, error) {
 func (s slabBackend) freelistOrder(sl uint64, c *slab.Cache, base uint64) (map[uint64]int, uint64) {
 	order := map[uint64]int{}
 	var heads []uint64
-	if cs, ok := s.cpuSlabs(c)[sl]; ok {
+	if cs, ok := s.cpuSlabs(c)[sl]; ok && !cs.partial {
 		heads = append(heads, cs.freelist) // the active slab's lockless list first
 	}
 	typ, _ := s.b.slabListMember()
@@ -210,11 +212,16 @@ func (s slabBackend) walkFreelist(cur uint64, c *slab.Cache, base uint64, order 
 	return 0
 }
 
-// cpuSlab is a CPU's active slab of a cache and its lockless freelist.
+// cpuSlab is a slab a CPU holds: its active slab (with the lockless
+// freelist) or one on its partial chain.
 type cpuSlab struct {
 	cpu      int
-	freelist uint64
+	freelist uint64 // the active slab's kmem_cache_cpu.freelist
+	partial  bool
 }
+
+// maxCPUPartial bounds the walk of one CPU's partial chain.
+const maxCPUPartial = 1 << 12
 
 // cpuSlabs maps each CPU's active slab of the cache to its CPU and
 // freelist (struct kmem_cache_cpu at s->cpu_slab + __per_cpu_offset[cpu]).
@@ -251,10 +258,32 @@ func (s slabBackend) cpuSlabs(c *slab.Cache) map[uint64]cpuSlab {
 		sl, err1 := fieldPointer(v, field)
 		fl, err2 := fieldPointer(v, "freelist")
 		if err1 == nil && err2 == nil && sl != 0 {
-			out[sl] = cpuSlab{cpu, fl}
+			out[sl] = cpuSlab{cpu: cpu, freelist: fl}
+		}
+		if p, err := fieldPointer(v, "partial"); err == nil {
+			s.cpuPartial(p, cpu, out)
 		}
 	}
 	return out
+}
+
+// cpuPartial follows a CPU's partial chain (struct slab.next), bounded and
+// stopping at a slab seen before.
+func (s slabBackend) cpuPartial(p uint64, cpu int, out map[uint64]cpuSlab) {
+	typ, _ := s.b.slabListMember()
+	for i := 0; p != 0 && i < maxCPUPartial; i++ {
+		if _, seen := out[p]; seen {
+			return
+		}
+		out[p] = cpuSlab{cpu: cpu, partial: true}
+		v, err := s.b.K.Object(typ, p, fmt.Sprintf("cpu%d partial slab %#x", cpu, p))
+		if err != nil {
+			return
+		}
+		if p, err = fieldPointer(v, "next"); err != nil {
+			return
+		}
+	}
 }
 
 func fieldPointer(v dwarf.Value, name string) (uint64, error) {
