@@ -62,7 +62,17 @@ func openPane(t *testing.T, bin, scenario string) *pane {
 	mods := filepath.Dir(fixture.Module(t))
 	p := &pane{t: t, name: fmt.Sprintf("kdxe2e%d", time.Now().UnixNano())}
 	line := fmt.Sprintf("%s %s %s --mod-path %s", bin, dump, vmlinux, mods)
-	if out, err := exec.Command("tmux", "new-session", "-d", "-s", p.name, "-x", "80", "-y", "24", line).CombinedOutput(); err != nil {
+	// A tmux server whose last session just ended may still be exiting
+	// ("server exited unexpectedly"): try again a few times.
+	var out []byte
+	var err error
+	for try := 0; try < 5; try++ {
+		if out, err = exec.Command("tmux", "new-session", "-d", "-s", p.name, "-x", "80", "-y", "24", line).CombinedOutput(); err == nil {
+			break
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	if err != nil {
 		t.Fatalf("tmux: %v\n%s", err, out)
 	}
 	t.Cleanup(func() { exec.Command("tmux", "kill-session", "-t", p.name).Run() })
