@@ -254,8 +254,19 @@ func TestRealNotes(t *testing.T) {
 			if got := info.OSRelease(); got != fixture.Release {
 				t.Errorf("OSRELEASE = %q, want %q", got, fixture.Release)
 			}
-			if _, ok := info.KernelOffset(); !ok {
+			off, ok := info.KernelOffset()
+			if !ok {
 				t.Error("no KERNELOFFSET")
+			}
+			// SYMBOL() values are runtime addresses: minus the offset they
+			// are the vmlinux's.
+			for _, sym := range []string{"init_top_pgt", "swapper_pg_dir", "_stext", "init_uts_ns"} {
+				if v, ok := info.Symbol(sym); ok && v-off != symbols(t)[sym] {
+					t.Errorf("SYMBOL(%s) 0x%x - KERNELOFFSET 0x%x != vmlinux 0x%x", sym, v, off, symbols(t)[sym])
+				}
+			}
+			if v, ok := info.Symbol("init_top_pgt"); !ok || v == 0 {
+				t.Error("no SYMBOL(init_top_pgt)")
 			}
 			cpus := d.CPUs()
 			if len(cpus) == 0 {
