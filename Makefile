@@ -21,8 +21,13 @@ test: fixtures
 	$(GO) vet ./...
 	$(GO) test ./...
 
+# The fixture directory and kernel, as testdata/kernel/Makefile has them.
+DUMPS    := $(or $(KDX_FIXTURES),testdata/dumps)
+RELEASE  := $(shell awk -F'"' '/^const Release/ {print $$2}' internal/fixture/fixture.go)
+
 demo: fixtures build
 	./bin/kdx version
+	./bin/kdx sys $(DUMPS)/clean/kdump-c31 $(DUMPS)/kernel/vmlinux-$(RELEASE)
 
 # crash(8) and drgn on every dump: docs/baselines.md. Slow (crash ~9 s a dump).
 baselines: fixtures

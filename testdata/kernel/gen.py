@@ -223,12 +223,13 @@ def truth(lines, scenario, release):
     """Assemble truth.json from the module's TRUTH lines (see docs/fixtures.md)."""
     doc = {"scenario": scenario, "release": release, "lists": [], "samples": [],
            "corruptions": []}
-    n = 0
+    n, ready = 0, False
     for line in lines:
+        ready = ready or "kdxplant: READY" in (line or "")
         m = re.search(r"kdxplant: TRUTH (\{.*\})\s*$", line or "")
         if not m:
             continue
-        n += 1
+        n += 0 if ready else 1  # the module counted the facts before READY
         fact = json.loads(m.group(1))
         kind = fact.pop("fact")
         if kind in ("module", "cache", "kthread"):
@@ -246,6 +247,10 @@ def truth(lines, scenario, release):
             fact.pop("kind")
             fact.pop("slab", None)
             doc["corruptions"][-1]["words"].append(fact)
+        elif kind == "crash":
+            # Printed by the panic scenario's trigger just before the fault.
+            doc["panic"].update(fact)
+            doc["corruptions"][-1].update(fact)
         elif kind in ("leak", "panic"):
             doc[kind] = dict(fact)
             fact["kind"] = kind
@@ -307,6 +312,7 @@ def run(args):
         log(f"{scenario}: planted after {times['boot']} s ({ready.split('READY')[1].strip()})")
         if scenario == "panic":
             con.send("crash\n")
+            con.wait(r"kdxplant: TRUTH \{\"fact\":\"crash\"", 60)
             con.wait(r"kdxplant: HOLD", 60)
         live_dumps(qmp, tmp, times)
         t = time.time()

@@ -40,9 +40,16 @@ noinline void kdx_null_deref(void)
 /* Writing anything to /sys/module/kdxplant/parameters/crash runs the bug. */
 static int kdx_crash_set(const char *val, const struct kernel_param *kp)
 {
+	int cpu;
+
 	if (strcmp(scenario, "panic") != 0)
 		return -EPERM;
+	/* No migration between the truth and the fault: the CPU is exact. */
+	cpu = get_cpu();
+	KDX_TRUTH("\"fact\":\"crash\",\"pid\":%d,\"comm\":\"%s\",\"task\":\"%s\",\"cpu\":%d",
+		  task_pid_nr(current), current->comm, KDX_HEX(current), cpu);
 	kdx_null_deref();
+	put_cpu();
 	return 0;
 }
 
