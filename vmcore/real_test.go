@@ -261,7 +261,7 @@ func TestRealNotes(t *testing.T) {
 			// SYMBOL() values are runtime addresses: minus the offset they
 			// are the vmlinux's.
 			checked := 0
-			for _, sym := range []string{"init_top_pgt", "_stext", "init_uts_ns", "mem_section", "node_online_map"} {
+			for _, sym := range []string{"init_top_pgt", "_stext", "init_uts_ns", "node_online_map", "prb"} {
 				link, inMap := symbols(t)[sym]
 				if v, ok := info.Symbol(sym); ok && inMap {
 					checked++

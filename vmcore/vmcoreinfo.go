@@ -82,7 +82,10 @@ func (v *VMCoreInfo) CrashTime() (time.Time, bool) {
 	return time.Unix(n, 0).UTC(), true
 }
 
-// Symbol is SYMBOL(name), a runtime (KASLR-shifted) address.
+// Symbol is SYMBOL(name), a runtime (KASLR-shifted) address. Most are a
+// variable's address; a few are the value the kernel stored there (with
+// SPARSEMEM_EXTREME, SYMBOL(mem_section) is the allocated section array,
+// not the pointer variable).
 func (v *VMCoreInfo) Symbol(name string) (uint64, bool) { return v.hex("SYMBOL(" + name + ")") }
 
 // Offset is OFFSET(name), name being "struct.field" as the kernel writes it
