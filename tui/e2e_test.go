@@ -35,8 +35,8 @@ func buildKdx(t *testing.T) string {
 		t.Skip("tmux not installed")
 	}
 	buildOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "kdxe2e")
-		if err != nil {
+		dir := filepath.Join(os.TempDir(), fmt.Sprintf("kdxe2e-%d", os.Getpid())) // TestMain removes it
+		if err := os.MkdirAll(dir, 0o755); err != nil {
 			buildErr = err
 			return
 		}
