@@ -100,6 +100,14 @@ func TestSplit(t *testing.T) {
 	if n != want {
 		t.Errorf("PresentRanges covers %d pages, want %d", n, want)
 	}
+	if strings.Contains(strings.Join(d.Warnings(), "\n"), "split dump") {
+		t.Errorf("complete split dump warns: %q", d.Warnings())
+	}
+	c := kspec{codec: kdumptest.Zlib, split: true, start: 150, end: 200}.build(t)
+	gap := openT(t, pa, writeTemp(t, "part3", c))
+	if !strings.Contains(strings.Join(gap.Warnings(), "\n"), "0x5a-0x96") {
+		t.Errorf("no warning for the missing PFNs 90-150: %q", gap.Warnings())
+	}
 	if _, err := vmcore.Open(pa, pa); !errors.Is(err, vmcore.ErrFormat) {
 		t.Errorf("same part twice: %v, want ErrFormat", err)
 	}

@@ -84,6 +84,16 @@ func (d *Dump) openSplit(paths []string) error {
 	}
 	d.format = "split kdump"
 	d.adoptKdump(parts[0])
+	next := uint64(0)
+	for _, k := range parts {
+		if k.startPFN > next {
+			d.warn("split dump: no part holds PFNs 0x%x-0x%x (a part is missing?)", next, k.startPFN)
+		}
+		next = k.endPFN
+	}
+	if next < parts[0].maxMapnr {
+		d.warn("split dump: no part holds PFNs 0x%x-0x%x (a part is missing?)", next, parts[0].maxMapnr)
+	}
 	for _, k := range parts[1:] {
 		d.warnings = append(d.warnings, k.warnings...)
 	}
