@@ -1,6 +1,7 @@
 package kernel
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/kdx-dev/kdx/internal/fixture"
@@ -56,5 +57,32 @@ func TestPerCPUCurrentTask(t *testing.T) {
 	comm, err := stringField(obj, "comm", 16)
 	if err != nil || comm == "" {
 		t.Fatalf("current on cpu0: comm %q, %v", comm, err)
+	}
+}
+
+// TestKASLRWithoutVMCOREINFO: a dump whose VMCOREINFO is gone still opens,
+// with the offset derived from the page tables and a warning saying so.
+func TestKASLRWithoutVMCOREINFO(t *testing.T) {
+	k := openFixture(t, "clean", "kdump-zlib")
+	want, ok := k.Info.KernelOffset()
+	if !ok {
+		t.Fatal("fixture lacks KERNELOFFSET")
+	}
+	blind := &Kernel{Dump: k.Dump, Bin: k.Bin}
+	if err := blind.setupMemory(Options{}); err != nil {
+		t.Fatal(err)
+	}
+	if got := k.Bin.KASLROffset(); got != want {
+		t.Errorf("derived KASLR offset %#x, VMCOREINFO says %#x", got, want)
+	}
+	if w := blind.Warnings(); len(w) == 0 || !strings.Contains(w[len(w)-1], "no KERNELOFFSET") {
+		t.Errorf("no warning about the missing KERNELOFFSET: %q", w)
+	}
+	v, err := blind.Global("init_uts_ns")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rel, _ := stringField(v, "name.release", 65); rel != fixture.Release {
+		t.Errorf("release through derived offset: %q", rel)
 	}
 }

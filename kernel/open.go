@@ -1,7 +1,6 @@
 package kernel
 
 import (
-	"errors"
 	"fmt"
 	"sync"
 
@@ -112,7 +111,9 @@ func attach(d *vmcore.Dump, opt Options) (*Kernel, error) {
 	return k, nil
 }
 
-// setupMemory finds the KASLR offset and builds the virtual memory view.
+// setupMemory finds the KASLR offset and builds the virtual memory view:
+// VMCOREINFO's KERNELOFFSET, else the caller's --kaslr-offset, else what
+// vmcore derives from the page tables (where _text is mapped).
 func (k *Kernel) setupMemory(opt Options) error {
 	off, ok := uint64(0), false
 	if k.Info != nil {
@@ -121,18 +122,22 @@ func (k *Kernel) setupMemory(opt Options) error {
 	if !ok && opt.HasKASLR {
 		off, ok = opt.KASLROffset, true
 	}
-	if !ok {
-		return errors.New("the dump has no KERNELOFFSET in VMCOREINFO: give it with --kaslr-offset")
-	}
-	k.Bin.SetKASLROffset(off)
-	cfg := vmcore.KernelConfig{KASLROffset: off, HasKASLROffset: true}
+	cfg := vmcore.KernelConfig{KASLROffset: off, HasKASLROffset: ok}
 	cfg.PageOffsetBaseSym = k.linkAddr("page_offset_base")
 	cfg.VmallocBaseSym = k.linkAddr("vmalloc_base")
 	cfg.VmemmapBaseSym = k.linkAddr("vmemmap_base")
 	cfg.InitTopPgtSym = k.linkAddr("init_top_pgt")
+	cfg.TextSym = k.linkAddr("_text")
 	m, err := vmcore.NewKernelMemory(k.Dump, cfg)
 	if err != nil {
+		if !ok {
+			return fmt.Errorf("%w (the dump has no KERNELOFFSET in VMCOREINFO: give it with --kaslr-offset)", err)
+		}
 		return err
+	}
+	k.Bin.SetKASLROffset(m.KASLROffset())
+	if !ok {
+		k.warnf("no KERNELOFFSET in VMCOREINFO: using KASLR offset %#x from %s", m.KASLROffset(), m.KASLRSource())
 	}
 	k.Mem = m
 	return nil
