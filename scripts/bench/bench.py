@@ -79,6 +79,11 @@ def release():
     raise SystemExit("internal/fixture/fixture.go: no `const Release`")
 
 
+def dump_id(path):
+    st = os.stat(path)
+    return [st.st_size, st.st_mtime_ns]
+
+
 def params(s, cfg):
     """Addresses the list task needs, found by drgn once per dump (untimed)."""
     key = f"v2-{s['scenario']}-{os.path.getsize(s['dump'])}-{int(os.path.getmtime(s['dump']))}"
@@ -114,6 +119,7 @@ def dump_set(spec, cfg):
     s.setdefault("tasks", [t for t, _ in tools.TASKS])
     if not elf:
         s["mem_bytes"] = 0
+    s["dump_id"] = dump_id(dump)
     s["params"] = params(s, cfg)
     return s
 
@@ -163,6 +169,9 @@ def run_once(s, row, tool, r, cfg):
         if not row["runs"][tool]:
             row[tool + "_na"] = "skipped: time budget"
         return
+    if dump_id(s["dump"]) != s["dump_id"]:
+        raise SystemExit(f"bench: {s['dump']} changed during the benchmark (fixtures "
+                         "regenerated?): its addresses are stale; rerun")
     raw = os.path.join(cfg["out"], "raw", s["name"].replace(" ", "_"), task)
     os.makedirs(raw, exist_ok=True)
     prepare(tool, task, s, cfg)
@@ -235,6 +244,8 @@ def parse():
     p.add_argument("--doc", default="", help="Markdown file whose generated block to replace")
     p.add_argument("--gobench", action="store_true", help="then run go test -bench ./...")
     p.add_argument("--gobench-count", type=int, default=1)
+    p.add_argument("--from", dest="from_json", default="",
+                   help="rewrite the table (and --doc) from this results.json; run nothing")
     return p.parse_args()
 
 
@@ -261,8 +272,24 @@ def config(a):
     return cfg
 
 
+def rerender(a):
+    """--from: the table and doc again from a saved results.json, no runs."""
+    result = json.load(open(a.from_json))
+    for s in result["sets"]:
+        for row in s["rows"]:
+            for t in tools.TOOLS:
+                if not row.get(t + "_na"):
+                    row[t] = report.stats(row["runs"][t], tools.OK_RC[t])
+    text = report.markdown(result)
+    print(text)
+    if a.doc:
+        write_doc(a.doc, text)
+
+
 def main():
     a = parse()
+    if a.from_json:
+        return rerender(a)
     cfg = config(a)
     names = set(filter(None, a.sets.split(","))) or ({"1 GiB"} if a.quick else None)
     only = set(filter(None, a.tasks.split(",")))

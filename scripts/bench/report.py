@@ -10,7 +10,7 @@ def stats(runs, ok_rc):
     if not ok:
         return None
     walls = [r["wall"] for r in ok]
-    return {"n": len(ok), "min": min(walls), "median": statistics.median(walls),
+    return {"n": len(ok), "failed": len(runs) - len(ok), "min": min(walls), "median": statistics.median(walls),
             "rss_mb": max(r["rss_kb"] for r in ok) / 1024, "lines": ok[-1]["lines"],
             "rcs": sorted({r["rc"] for r in ok})}
 
@@ -31,7 +31,9 @@ def cell(row, tool):
         if runs:
             return f"failed (exit {runs[-1]['rc']}, see raw output)"
         return "n/a"
-    return f"{fmt_s(st['min'])} / {fmt_s(st['median'])} s, {st['rss_mb']:.0f} MB (n={st['n']})"
+    failed = f", {st['failed']} failed" if st.get("failed") else ""
+    return (f"{fmt_s(st['min'])} / {fmt_s(st['median'])} s, {st['rss_mb']:.0f} MB "
+            f"(n={st['n']}{failed})")
 
 
 def ratio(row, tool):
