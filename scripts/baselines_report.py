@@ -110,7 +110,8 @@ def truth_lines(t):
     for c in t.get("corruptions", []):
         words = ", ".join(f"{w['field']} at {w['addr']}: {w['original']} -> {w['planted']}"
                           for w in c.get("words", []))
-        what = {k: c[k] for k in ("cache", "count", "first", "function", "module", "fault_addr")
+        what = {k: c[k] for k in ("cache", "count", "first", "function", "module", "fault_addr",
+                                  "comm", "pid", "task", "cpu")
                 if k in c}
         out.append(f"`{c['kind']}` " + (words or json.dumps(what)))
     return out
