@@ -119,7 +119,8 @@ func inRanges(rs []Range, v uint64) bool {
 // classifier names what holds a word found in physical memory.
 type classifier struct {
 	k                    *Kernel
-	imgLo, imgHi, physLo uint64 // kernel image: virtual range and its physical start
+	imgLo, imgHi, physLo uint64          // kernel image: virtual range and its physical start
+	reserved             map[uint64]bool // pfn -> PG_reserved, for pages in the image's range
 	stacks               []stackRange
 	stackSize            uint64
 	vmemmap              []physMap
@@ -142,6 +143,7 @@ func (k *Kernel) newClassifier() *classifier {
 			}
 		}
 	}
+	c.reserved = map[uint64]bool{}
 	c.stackSize = 4 * uint64(k.Dump.PageSize())
 	if a, ok := k.Bin.Symbol("init_stack"); ok {
 		if s, _, ok := k.Bin.Lookup(a); ok && s.Size > 0 && s.Size <= 1<<20 {
@@ -227,7 +229,12 @@ func (c *classifier) vaddr(h Hit) uint64 {
 		return va
 	}
 	if c.imgHi != 0 && h.Phys >= c.physLo && h.Phys < c.physLo+(c.imgHi-c.imgLo) {
-		return c.imgLo + h.Phys - c.physLo
+		// The image keeps its pages PG_reserved; pages it freed after boot
+		// (init sections, the gaps around rodata) belong to whoever
+		// allocated them since, and they use the direct-map address.
+		if c.imageOwns(h.Phys) {
+			return c.imgLo + h.Phys - c.physLo
+		}
 	}
 	if va, ok := findPhys(c.stackPhys, h.Phys); ok {
 		return va
@@ -236,6 +243,25 @@ func (c *classifier) vaddr(h Hit) uint64 {
 		return va
 	}
 	return h.Addr
+}
+
+// imageOwns says whether the kernel image still owns the physical page
+// of pa: its struct page is PG_reserved. Unknown counts as owned.
+func (c *classifier) imageOwns(pa uint64) bool {
+	pfn := pa / uint64(c.k.Dump.PageSize())
+	if r, ok := c.reserved[pfn]; ok {
+		return r
+	}
+	r := true
+	bit, ok := c.k.pageFlagBit("PG_reserved")
+	off, err := c.k.Bin.FieldOffset("struct page", "flags")
+	if ok && err == nil {
+		if flags, err := c.k.ReadU64(c.k.PageOf(pa) + off); err == nil {
+			r = flags&(1<<bit) != 0
+		}
+	}
+	c.reserved[pfn] = r
+	return r
 }
 
 // what says what holds the word.
