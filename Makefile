@@ -19,15 +19,18 @@ fixtures:
 
 test: fixtures
 	$(GO) vet ./...
-	$(GO) test ./...
+	$(GO) test -timeout 40m ./...
 
 # The fixture directory and kernel, as testdata/kernel/Makefile has them.
 DUMPS    := $(or $(KDX_FIXTURES),testdata/dumps)
 RELEASE  := $(shell awk -F'"' '/^const Release/ {print $$2}' internal/fixture/fixture.go)
 
+# The browser on the real kdump of the module's panic (q quits); without a
+# terminal, the same dump's summary.
+DEMO_ARGS = $(DUMPS)/panic/kdump-c31 $(DUMPS)/kernel/vmlinux-$(RELEASE) --mod-path $(DUMPS)/kernel
 demo: fixtures build
 	./bin/kdx version
-	./bin/kdx sys $(DUMPS)/clean/kdump-c31 $(DUMPS)/kernel/vmlinux-$(RELEASE)
+	@if [ -t 0 ] && [ -t 1 ]; then ./bin/kdx $(DEMO_ARGS); else ./bin/kdx sys $(DEMO_ARGS); fi
 
 # crash(8) and drgn on every dump: docs/baselines.md. Slow (crash ~9 s a dump).
 baselines: fixtures
