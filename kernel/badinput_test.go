@@ -60,13 +60,16 @@ func TestTasksSurviveCorruptList(t *testing.T) {
 			a, b := tl.Tasks[20].Addr, tl.Tasks[10].Addr
 			off := tasksOffset(t, k)
 			w[a+off] = b + off
-		}, "loops back"},
-		{"garbage next", func(t *testing.T, k *Kernel, tl *TaskList, w map[uint64]uint64) {
+		}, "list-cycle"},
+		{"poisoned next", func(t *testing.T, k *Kernel, tl *TaskList, w map[uint64]uint64) {
 			w[tl.Tasks[15].Addr+tasksOffset(t, k)] = 0xdead00000000beef
-		}, "read next"},
+		}, "list-poison"},
+		{"unmapped next", func(t *testing.T, k *Kernel, tl *TaskList, w map[uint64]uint64) {
+			w[tl.Tasks[15].Addr+tasksOffset(t, k)] = 0xffffc9ffdead0000
+		}, "corrupt"},
 		{"broken prev", func(t *testing.T, k *Kernel, tl *TaskList, w map[uint64]uint64) {
 			w[tl.Tasks[12].Addr+tasksOffset(t, k)+8] = 0x4141414141414141
-		}, "has prev"},
+		}, "list-bad-prev"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -62,57 +62,27 @@ func (k *Kernel) walkModules() ([]Module, error) {
 	if err != nil {
 		return nil, fmt.Errorf("modules: %w", err)
 	}
-	off, err := k.Bin.FieldOffset("struct module", "list")
+	r, err := k.WalkList(head.Addr(), ListOptions{Type: "struct module", Member: "list", Max: maxModules, Name: "modules"})
 	if err != nil {
 		return nil, fmt.Errorf("modules: %w", err)
 	}
+	for _, f := range r.Findings {
+		k.warnf("modules list: %s", f.String())
+	}
 	var mods []Module
-	err = k.walkListHead(head.Addr(), maxModules, "modules", func(node uint64) error {
-		m, err := k.readModule(node - off)
+	for _, e := range r.Entries {
+		m, err := k.readModule(e.Entry)
 		if err != nil {
-			k.warnf("module at %#x: %v", node-off, err)
-			return nil
+			k.warnf("module at %#x: %v", e.Entry, err)
+			continue
 		}
 		mods = append(mods, m)
-		return nil
-	})
-	if err != nil {
-		k.warnf("%v", err)
 	}
 	sort.Slice(mods, func(i, j int) bool { return mods[i].Base < mods[j].Base })
 	for i := range mods {
 		k.loadModuleDebug(&mods[i])
 	}
 	return mods, nil
-}
-
-// walkListHead calls fn for each node of the list_head at head (not the
-// head itself), checking next->prev and stopping at a repeat or bound;
-// a broken link is returned as an error after the good part was visited.
-func (k *Kernel) walkListHead(head uint64, bound int, what string, fn func(node uint64) error) error {
-	cur := head
-	seen := map[uint64]bool{head: true}
-	for n := 0; n <= bound; n++ {
-		next, err := k.ReadU64(cur)
-		if err != nil {
-			return fmt.Errorf("%s: read next of %#x: %w", what, cur, err)
-		}
-		if back, err := k.ReadU64(next + 8); err == nil && back != cur {
-			return fmt.Errorf("%s: %#x->next is %#x but its prev is %#x", what, cur, next, back)
-		}
-		if next == head {
-			return nil
-		}
-		if seen[next] {
-			return fmt.Errorf("%s: cycle at %#x", what, next)
-		}
-		seen[next] = true
-		if err := fn(next); err != nil {
-			return err
-		}
-		cur = next
-	}
-	return fmt.Errorf("%s: more than %d entries", what, bound)
 }
 
 func (k *Kernel) readModule(addr uint64) (Module, error) {

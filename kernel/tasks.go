@@ -112,39 +112,33 @@ func (w *taskWalk) problem(format string, args ...any) {
 }
 
 // listEntries returns the task_structs on the list whose head is the
-// member `member` of the task at headTask (including headTask itself),
-// checking each link's prev and stopping at a repeat or the bound.
+// member `member` of the task at headTask (headTask itself first), with
+// every link validated by the list walker; what it finds wrong becomes a
+// problem of the task list.
 func (w *taskWalk) listEntries(headTask uint64, member, path string) []uint64 {
 	off, err := w.k.Bin.FieldOffset("struct task_struct", member)
 	if err != nil {
 		w.problem("%s: %v", path, err)
 		return nil
 	}
-	out := []uint64{headTask}
-	head := headTask + off
-	prev, cur := head, head
-	seen := map[uint64]bool{head: true}
-	for n := 0; n < maxTasks; n++ {
-		next, err := w.k.ReadU64(cur)
-		if err != nil {
-			w.problem("%s: read next of %#x: %v", path, cur, err)
-			return out
-		}
-		if back, err := w.k.ReadU64(cur + 8); err == nil && back != prev && cur != head {
-			w.problem("%s: entry %#x has prev %#x, expected %#x", path, cur, back, prev)
-		}
-		if next == head {
-			return out
-		}
-		if seen[next] {
-			w.problem("%s: loops back to %#x without returning to the head", path, next)
-			return out
-		}
-		seen[next] = true
-		out = append(out, next-off)
-		prev, cur = cur, next
+	return append([]uint64{headTask}, w.walk(headTask+off, member, path)...)
+}
+
+// walk lists the task_structs linked through member from the list_head at
+// head (not itself a task's).
+func (w *taskWalk) walk(head uint64, member, path string) []uint64 {
+	r, err := w.k.WalkList(head, ListOptions{Type: "struct task_struct", Member: member, Max: maxTasks, Name: path})
+	if err != nil {
+		w.problem("%s: %v", path, err)
+		return nil
 	}
-	w.problem("%s: more than %d entries; walk stopped", path, maxTasks)
+	for _, f := range r.Findings {
+		w.problem("%s", f.String())
+	}
+	out := make([]uint64, 0, len(r.Entries))
+	for _, e := range r.Entries {
+		out = append(out, e.Entry)
+	}
 	return out
 }
 
@@ -179,35 +173,7 @@ func (w *taskWalk) threadNodes(sig uint64) []uint64 {
 	if err != nil {
 		return nil
 	}
-	noff, err := w.k.Bin.FieldOffset("struct task_struct", "thread_node")
-	if err != nil {
-		return nil
-	}
-	head := sig + hoff
-	var out []uint64
-	cur := head
-	seen := map[uint64]bool{}
-	for n := 0; n < maxTasks; n++ {
-		next, err := w.k.ReadU64(cur)
-		if err != nil {
-			w.problem("signal %#x thread_head: read %#x: %v", sig, cur, err)
-			return out
-		}
-		if back, err := w.k.ReadU64(next + 8); err == nil && back != cur {
-			w.problem("signal %#x thread list: entry %#x has prev %#x, expected %#x", sig, next, back, cur)
-		}
-		if next == head || seen[next] {
-			if next != head {
-				w.problem("signal %#x thread list loops at %#x", sig, next)
-			}
-			return out
-		}
-		seen[next] = true
-		out = append(out, next-noff)
-		cur = next
-	}
-	w.problem("signal %#x thread list: more than %d entries", sig, maxTasks)
-	return out
+	return w.walk(sig+hoff, "thread_node", fmt.Sprintf("signal %#x thread_head", sig))
 }
 
 func containsU64(s []uint64, x uint64) bool {
