@@ -47,6 +47,7 @@ SETS = [
 # One run per tool: minutes each for crash and drgn; crash's search -k is
 # timed for reference only.
 SLOW = {"check-all", "search-k"}
+GOBENCH_S = 180
 SLOW_TIMEOUT = 60  # drgn's per-cache memmap scans take minutes for all caches
 
 
@@ -258,6 +259,8 @@ def config(a):
            "cache": os.path.join(a.out, "cache"), "timeout": a.timeout, "budget": a.budget,
            "runs": {"kdx": a.kdx_runs, "crash": a.crash_runs, "drgn": a.runs}, "dropped": True,
            "gobench_count": a.gobench_count, "t0": time.time()}
+    if a.gobench:  # go test -bench ./... takes about 3 minutes here; keep the total ≤ 15
+        cfg["budget"] = max(60, a.budget - GOBENCH_S)
     cfg["env"] = dict(os.environ, XDG_CACHE_HOME=cfg["cache"], PYTHONPATH=HERE)
     cfg["warm"] = set()  # sets warmed up since the last cold run
     if a.quick:
