@@ -1,0 +1,127 @@
+#!/usr/bin/python3
+"""Tests of the harness's pure parts: python3 -m unittest scripts/bench/test_bench.py"""
+import io
+import os
+import struct
+import sys
+import tempfile
+import unittest
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+import bigdump  # noqa: E402
+import dumpinfo  # noqa: E402
+import measure  # noqa: E402
+import report  # noqa: E402
+
+
+def run(wall, rss_kb=1024, rc=0, timed_out=False):
+    return {"wall": wall, "rss_kb": rss_kb, "rc": rc, "lines": 1, "timed_out": timed_out}
+
+
+class StatsTest(unittest.TestCase):
+    def test_failed_and_timed_out_runs_are_left_out(self):
+        st = report.stats([run(3.0), run(1.0), run(9.0, rc=2), run(0.5, timed_out=True)], (0, 1))
+        self.assertEqual((st["n"], st["failed"], st["min"], st["median"]), (2, 2, 1.0, 2.0))
+
+    def test_no_successful_run(self):
+        self.assertIsNone(report.stats([run(1.0, rc=2)], (0,)))
+
+
+class TargetTest(unittest.TestCase):
+    def row(self, task, k, c, d, rss=(50, 400, 200)):
+        mk = lambda t, r: {"median": t, "rss_mb": r, "min": t, "n": 1}
+        return {"task": task, "runs": {}, "mem_bytes": 4e9, "timeout": 60,
+                "kdx": mk(k, rss[0]), "crash": mk(c, rss[1]), "drgn": mk(d, rss[2])}
+
+    def test_cases(self):
+        cases = [
+            ("open-warm", 0.1, 8.0, 0.3, (50, 400, 200), "met"),
+            ("open-warm", 0.2, 8.0, 0.3, (50, 400, 200), "time vs drgn: 2.00× the target"),
+            ("list", 1.2, 8.0, 1.0, (50, 400, 200), "time vs drgn: 1.20× the target"),
+            ("list", 0.1, 8.0, 1.0, (150, 400, 200), "RSS: 1.50× half of drgn's"),
+            ("search", 4.0, 8.0, 5.0, (50, 400, 200), "search 1.00 GB/s < 2"),
+        ]
+        for task, k, c, d, rss, want in cases:
+            with self.subTest(task=task, k=k):
+                self.assertEqual(report.target(self.row(task, k, c, d, rss)), want)
+
+    def test_ratio_against_a_timed_out_tool(self):
+        row = self.row("check-all", 0.6, 8.0, 1.0)
+        row["drgn"] = None
+        row["runs"] = {"drgn": [run(60, timed_out=True)]}
+        self.assertEqual(report.ratio(row, "drgn"), "< 0.01× time (drgn timed out)")
+
+
+class CpioTest(unittest.TestCase):
+    def test_newc_entries_are_aligned_and_parse_back(self):
+        buf = io.BytesIO()
+        c = bigdump.Cpio(buf)
+        c.dir("d")
+        c.file("d/x", b"hello")
+        c.trailer()
+        data = buf.getvalue()
+        self.assertEqual(len(data) % 512, 0)
+        names, off = [], 0
+        while True:
+            self.assertEqual(off % 4, 0)
+            self.assertEqual(data[off:off + 6], b"070701")
+            size, namesize = int(data[off + 54:off + 62], 16), int(data[off + 94:off + 102], 16)
+            name = data[off + 110:off + 110 + namesize - 1].decode()
+            names.append(name)
+            off += 110 + namesize
+            off += -off % 4
+            if name == "d/x":
+                self.assertEqual(data[off:off + size], b"hello")
+            off += size + (-size % 4)
+            if name == "TRAILER!!!":
+                break
+        self.assertEqual(names, ["d", "d/x", "TRAILER!!!"])
+
+
+class DumpInfoTest(unittest.TestCase):
+    def elf(self, loads):
+        eh = bytearray(64)
+        eh[:5] = b"\x7fELF\x02"
+        struct.pack_into("<Q", eh, 32, 64)
+        struct.pack_into("<HH", eh, 54, 56, len(loads))
+        phs = b""
+        for typ, paddr, memsz in loads:
+            ph = bytearray(56)
+            struct.pack_into("<I", ph, 0, typ)
+            struct.pack_into("<Q", ph, 24, paddr)
+            struct.pack_into("<Q", ph, 40, memsz)
+            phs += bytes(ph)
+        f = tempfile.NamedTemporaryFile(delete=False)
+        f.write(bytes(eh) + phs)
+        f.close()
+        self.addCleanup(os.unlink, f.name)
+        return f.name
+
+    def test_counts_each_physical_range_once(self):
+        path = self.elf([(4, 0, 100), (1, 0x1000, 0x2000), (1, 0x1000, 0x2000), (1, 0x10000, 0x1000)])
+        self.assertEqual(dumpinfo.mem_bytes(path), 0x3000)
+
+    def test_not_elf(self):
+        with tempfile.NamedTemporaryFile() as f:
+            f.write(b"KDUMP   " + bytes(100))
+            f.flush()
+            self.assertEqual(dumpinfo.pt_loads(f.name), [])
+
+
+class MeasureTest(unittest.TestCase):
+    def test_timeout_kills_and_says_so(self):
+        with tempfile.TemporaryDirectory() as d:
+            r = measure.run(["sleep", "5"], os.path.join(d, "out"), timeout=0.2)
+        self.assertTrue(r.timed_out)
+        self.assertLess(r.wall, 3)
+
+    def test_output_lines_and_exit_code(self):
+        with tempfile.TemporaryDirectory() as d:
+            r = measure.run(["sh", "-c", "printf 'a\\nb\\n'; exit 3"], os.path.join(d, "out"))
+        self.assertEqual((r.lines, r.rc, r.timed_out), (2, 3, False))
+        self.assertGreater(r.rss_kb, 0)
+
+
+if __name__ == "__main__":
+    unittest.main()
