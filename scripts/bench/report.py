@@ -40,15 +40,26 @@ def ratio(row, tool):
     """kdx's median over tool's median, and its peak RSS over tool's."""
     k, o = row.get("kdx"), row.get(tool)
     if k and not o and any(r["timed_out"] for r in row["runs"].get(tool, [])):
-        return f"< {k['median'] / row['timeout']:.2f}× time ({tool} timed out)"
+        return f"< {k['median'] / row['timeout']:.2g}× time ({tool} timed out)"
     if not k or not o:
         return "–"
-    return f"{k['median'] / o['median']:.2f}× time, {k['rss_mb'] / o['rss_mb']:.2f}× RSS"
+    return f"{k['median'] / o['median']:.2g}× time, {k['rss_mb'] / o['rss_mb']:.2g}× RSS"
+
+
+def lower_bound(row, tool):
+    """A tool's stats, or for one that only timed out, the least it cost: the
+    timeout and the RSS it had reached when killed."""
+    if row.get(tool):
+        return row[tool]
+    out = [r for r in row["runs"].get(tool, []) if r["timed_out"]]
+    if not out:
+        return None
+    return {"median": row["timeout"], "rss_mb": max(r["rss_kb"] for r in out) / 1024}
 
 
 def target(row):
     """The issue's targets for this row: 'met', or what missed and by how much."""
-    k, c, d = row.get("kdx"), row.get("crash"), row.get("drgn")
+    k, c, d = row.get("kdx"), row.get("crash"), lower_bound(row, "drgn")
     if not k:
         return "–"
     miss = []

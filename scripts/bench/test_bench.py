@@ -49,8 +49,12 @@ class TargetTest(unittest.TestCase):
     def test_ratio_against_a_timed_out_tool(self):
         row = self.row("check-all", 0.6, 8.0, 1.0)
         row["drgn"] = None
-        row["runs"] = {"drgn": [run(60, timed_out=True)]}
+        row["runs"] = {"drgn": [run(60, rss_kb=200 * 1024, timed_out=True)]}
         self.assertEqual(report.ratio(row, "drgn"), "< 0.01× time (drgn timed out)")
+        self.assertEqual(report.target(row), "met")
+        row["kdx"]["rss_mb"] = 300  # against the RSS drgn had when it was killed
+        row["runs"]["drgn"][0]["rss_kb"] = 400 * 1024
+        self.assertEqual(report.target(row), "RSS: 1.50× half of drgn's")
 
 
 class CpioTest(unittest.TestCase):
