@@ -6,7 +6,7 @@ FUZZTIME ?= 20s
 # A test that needs a fixture fails instead of skipping when CI is set.
 export CI
 
-.PHONY: all build fixtures test demo baselines bench fuzz clean
+.PHONY: all build fixtures fixtures-big test demo baselines bench fuzz clean
 
 all: build
 
@@ -36,8 +36,13 @@ demo: fixtures build
 baselines: fixtures
 	scripts/baselines.sh
 
-bench: fixtures
-	$(GO) test -run '^$$' -bench . ./...
+# kdx, crash(8) and drgn side by side on the 1 GiB fixtures and a 4 GiB
+# guest (made once by fixtures-big, ~8 min): docs/benchmarks.md. Root.
+fixtures-big: fixtures
+	scripts/bench/bigdump.py
+
+bench: fixtures-big build
+	scripts/bench/bench.py --doc docs/benchmarks.md --gobench
 
 # Every fuzz target of every package, each for $(FUZZTIME).
 fuzz:
