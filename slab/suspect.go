@@ -143,6 +143,12 @@ func (s *SLUB) classify(w, obj, size uint64, sus *suspectScan) uint64 {
 	case w >= l.pageOffset && w < l.pageOffset+1<<46:
 		return clBad << 56 // the direct map past the end of memory
 	}
+	// Kernel image, modules, vmalloc, vmemmap, and the holes between them
+	// (the KASLR gap below the direct map, say): a pointer into a hole is
+	// damaged, whatever its neighbours hold.
+	if _, err := s.k.Mem.Translate(w); err != nil {
+		return clBad << 56
+	}
 	return clKernel<<56 | w&7
 }
 
