@@ -129,7 +129,10 @@ func TestBacktraceAllClean(t *testing.T) {
 				t.Fatalf("%d backtraces for %d tasks", len(bts), len(tl.Tasks))
 			}
 			for _, b := range bts {
-				if !b.Complete || len(b.Frames) == 0 {
+				// A task caught running in user space has no kernel frames:
+				// its user registers are the whole answer.
+				inUser := b.UserRegs != nil && b.UserRegs.UserMode()
+				if !b.Complete || len(b.Frames) == 0 && !inUser {
 					t.Errorf("pid %d %q: %s", b.Task.PID, b.Task.Comm, b.End)
 				}
 				for _, f := range b.Frames {
