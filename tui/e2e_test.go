@@ -32,6 +32,9 @@ var (
 func buildKdx(t *testing.T) string {
 	t.Helper()
 	if _, err := exec.LookPath("tmux"); err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatal("tmux is not installed: `make fixtures` (testdata/kernel/deps.sh) installs it")
+		}
 		t.Skip("tmux not installed")
 	}
 	buildOnce.Do(func() {

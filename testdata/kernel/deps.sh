@@ -5,7 +5,7 @@
 set -euo pipefail
 release=$1
 pkgs=(qemu-system-x86 busybox-static makedumpfile kexec-tools cpio crash
-      python3 python3-drgn build-essential util-linux
+      python3 python3-drgn build-essential util-linux tmux
       "linux-image-$release" "linux-headers-$release")
 missing=()
 for p in "${pkgs[@]}"; do
@@ -18,4 +18,4 @@ sudo=
 echo "deps: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
 $sudo apt-get update -qq
-$sudo -E apt-get install -y -qq --no-install-recommends "${missing[@]}"
+${sudo:+$sudo -E} apt-get install -y -qq --no-install-recommends "${missing[@]}"
