@@ -238,7 +238,7 @@ func (e *elfMem) readSeg(p []byte, a uint64, s pseg) (int, error) {
 	if fo >= size {
 		return 0, e.truncated(a, fo)
 	}
-	n := copy(p[:fromFile], e.m.data[fo:])
+	n := e.m.copyAt(p[:fromFile], int64(fo))
 	if uint64(n) < fromFile {
 		return n, e.truncated(a+uint64(n), fo+uint64(n))
 	}

@@ -79,6 +79,26 @@ func (m *mapping) readBulk(p []byte, off int64) int {
 	return copy(p, m.data[off:])
 }
 
+// bulkRead is the size from which a read of dump bytes goes through pread
+// rather than the mapping. A page-sized copy costs about the same either
+// way, but through the mapping it leaves the file page in the process's
+// RSS for as long as the dump is open, and a whole-dump check touches
+// every slab page: reading those with pread keeps kdx's peak RSS to its
+// own memory.
+const bulkRead = 4096
+
+// copyAt copies file bytes [off, off+len(p)) (fewer at the end of the
+// file): small reads from the mapping, page-sized ones with pread.
+func (m *mapping) copyAt(p []byte, off int64) int {
+	if len(p) >= bulkRead {
+		return m.readBulk(p, off)
+	}
+	if off < 0 || off >= int64(len(m.data)) {
+		return 0
+	}
+	return copy(p, m.data[off:])
+}
+
 func workersOrCPUs(n int) int {
 	if n > 0 {
 		return n
