@@ -146,8 +146,11 @@ func TestE2EFreelist(t *testing.T) {
 	}
 	// its slab: the object whose free pointer is bad is marked
 	p.keys("/", "→ slab", "Enter", "Enter")
-	s = p.wait("FREELIST#")
-	if obj := truth.Corruptions[0].Object; !strings.Contains(s, fmt.Sprintf("!%016x  free       0", uint64(obj))) {
+	p.wait("FREELIST#")
+	obj := truth.Corruptions[0].Object
+	p.keys("/", fmt.Sprintf("%016x", uint64(obj)), "Enter") // it may be below the fold
+	s = p.wait(fmt.Sprintf("%016x  free", uint64(obj)))
+	if !strings.Contains(s, fmt.Sprintf("!%016x  free       0", uint64(obj))) {
 		t.Fatalf("slab view does not mark object %#x:\n%s", uint64(obj), s)
 	}
 	p.keys("<")

@@ -54,7 +54,9 @@ func TestRealViews(t *testing.T) {
 		{[]string{"5"}, []string{"[mod]", "kdxplant"}},
 		{[]string{"6"}, []string{"[kmem -s]", "kdx_obj"}},
 		{[]string{fmt.Sprintf(":kmem -S %s", c.Cache), "enter"}, []string{"node 0 partial", "slabs"}},
-		{[]string{fmt.Sprintf(":slab %#x", uint64(c.Slab)), "enter"}, []string{"free       0", fmt.Sprintf("!%016x", uint64(c.Object))}},
+		// The damaged object may be below the fold: search brings it up.
+		{[]string{fmt.Sprintf(":slab %#x", uint64(c.Slab)), "enter", "/", fmt.Sprintf("%016x", uint64(c.Object)), "enter"},
+			[]string{"free       0", fmt.Sprintf("!%016x", uint64(c.Object))}},
 		{[]string{fmt.Sprintf(":whatis %#x", uint64(c.Object)), "enter"}, []string{"slab: kdx_obj object", "→ struct kdx_obj"}},
 		{[]string{fmt.Sprintf(":list %s -s kdx_node -l link", truth.Lists[0].Head), "enter"}, []string{"entry #0", fmt.Sprintf("entry %#x", uint64(truth.Lists[0].First))}},
 	}
