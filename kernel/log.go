@@ -74,6 +74,7 @@ type ring struct {
 	descT, infoT     godwarf.Type
 	descSize, infoSz uint64
 	data             []byte
+	blockHdr         uint64 // offsetof(struct prb_data_block, data)
 	tail, head       uint64
 }
 
@@ -97,6 +98,9 @@ func (k *Kernel) loadRing(rb dwarf.Value) (*ring, error) {
 		return nil, err
 	}
 	r.descSize, r.infoSz = uint64(r.descT.Size()), uint64(r.infoT.Size())
+	if r.blockHdr, err = k.Bin.FieldOffset("struct prb_data_block", "data"); err != nil {
+		return nil, err
+	}
 	cbits, err := uintField(rb, "desc_ring.count_bits")
 	if err != nil {
 		return nil, err
@@ -199,8 +203,8 @@ func (r *ring) record(id uint64) (LogRecord, string) {
 	return rec, ""
 }
 
-// text finds a record's bytes in the data ring: the block at begin holds
-// an id word then the text; a block that would cross the end of the ring
+// text finds a record's bytes in the data ring: the block at begin is a
+// struct prb_data_block, its id and then the text (at blockHdr); a block that would cross the end of the ring
 // is stored from offset 0 instead (the kernel's get_data rule).
 func (r *ring) text(begin, next, textLen uint64) (string, string) {
 	if begin&1 != 0 { // data-less record (FAILED_LPOS / NO_LPOS)
@@ -216,14 +220,15 @@ func (r *ring) text(begin, next, textLen uint64) (string, string) {
 	default:
 		return "", fmt.Sprintf("bad text block %#x..%#x", begin, next)
 	}
-	if n < 8 || off+n > size {
+	hdr := r.blockHdr
+	if n < hdr || off+n > size {
 		return "", fmt.Sprintf("bad text block %#x..%#x", begin, next)
 	}
-	n -= 8
+	n -= hdr
 	if textLen < n {
 		n = textLen
 	}
-	return string(r.data[off+8 : off+8+n]), ""
+	return string(r.data[off+hdr : off+hdr+n]), ""
 }
 
 func callerName(id uint32) string {
