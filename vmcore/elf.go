@@ -1,6 +1,7 @@
 package vmcore
 
 import (
+	"cmp"
 	"encoding/binary"
 	"fmt"
 	"math"
@@ -146,9 +147,9 @@ type elfMem struct {
 func newELFMem(m *mapping, loads []pseg, virtual bool, warn func(string, ...any)) *elfMem {
 	slices.SortStableFunc(loads, func(a, b pseg) int {
 		if a.start != b.start {
-			return cmpU64(a.start, b.start)
+			return cmp.Compare(a.start, b.start)
 		}
-		return cmpU64(b.end, a.end) // longer first
+		return cmp.Compare(b.end, a.end) // longer first
 	})
 	e := &elfMem{m: m, pageSize: 4096}
 	size := uint64(len(m.data))
@@ -178,16 +179,6 @@ func newELFMem(m *mapping, loads []pseg, virtual bool, warn func(string, ...any)
 		e.segs = append(e.segs, s)
 	}
 	return e
-}
-
-func cmpU64(a, b uint64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 func (e *elfMem) find(a uint64) int {

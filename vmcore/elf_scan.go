@@ -1,6 +1,7 @@
 package vmcore
 
 import (
+	"cmp"
 	"context"
 	"slices"
 	"sync"
@@ -11,7 +12,7 @@ import (
 // unaligned segment edge are shorter than a page.
 func (e *elfMem) forEachPage(ctx context.Context, workers int, fn PageFunc) error {
 	segs := slices.Clone(e.segs)
-	slices.SortFunc(segs, func(a, b pseg) int { return cmpInt64(a.fileOff, b.fileOff) })
+	slices.SortFunc(segs, func(a, b pseg) int { return cmp.Compare(a.fileOff, b.fileOff) })
 	type job struct{ lo, hi uint64 }
 	const batch = 256 * 4096
 	ctx, cancel := context.WithCancelCause(ctx)

@@ -1,6 +1,7 @@
 package vmcore
 
 import (
+	"cmp"
 	"encoding/binary"
 	"slices"
 )
@@ -44,7 +45,7 @@ func newFlatSource(m *mapping, warn func(string, ...any)) (*flatSrc, error) {
 		return nil, err
 	}
 	if !sorted {
-		slices.SortStableFunc(recs, func(a, b flatRec) int { return cmpInt64(a.off, b.off) })
+		slices.SortStableFunc(recs, func(a, b flatRec) int { return cmp.Compare(a.off, b.off) })
 	}
 	recs = resolveOverlaps(recs, m.path, warn)
 	s := &flatSrc{m: m, recs: recs}
@@ -132,7 +133,7 @@ func resolveOverlaps(recs []flatRec, path string, warn func(string, ...any)) []f
 	// insertRec handles the common cases (rewritten headers, a record
 	// replaced in place); a tangle of overlaps may leave a tail out of order,
 	// so restore order and disjointness unconditionally.
-	slices.SortStableFunc(out, func(a, b flatRec) int { return cmpInt64(a.off, b.off) })
+	slices.SortStableFunc(out, func(a, b flatRec) int { return cmp.Compare(a.off, b.off) })
 	fixed := out[:0]
 	for _, r := range out {
 		if k := len(fixed); k > 0 {
@@ -147,16 +148,6 @@ func resolveOverlaps(recs []flatRec, path string, warn func(string, ...any)) []f
 		}
 	}
 	return fixed
-}
-
-func cmpInt64(a, b int64) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // insertRec adds r to the disjoint list out (sorted by off, r.off >= every
@@ -262,7 +253,7 @@ func (s *flatSrc) readAt(p []byte, off int64) int {
 
 // nextStart is the start of the first record after off (s.end if none).
 func (s *flatSrc) nextStart(off int64) int64 {
-	i, _ := slices.BinarySearchFunc(s.recs, off, func(r flatRec, o int64) int { return cmpInt64(r.off, o) })
+	i, _ := slices.BinarySearchFunc(s.recs, off, func(r flatRec, o int64) int { return cmp.Compare(r.off, o) })
 	if i < len(s.recs) {
 		return s.recs[i].off
 	}

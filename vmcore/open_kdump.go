@@ -1,6 +1,7 @@
 package vmcore
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
 )
@@ -78,7 +79,7 @@ func (d *Dump) openSplit(paths []string) error {
 		}
 		parts = append(parts, k)
 	}
-	slices.SortFunc(parts, func(a, b *KdumpFile) int { return cmpInt64(int64(a.startPFN), int64(b.startPFN)) })
+	slices.SortFunc(parts, func(a, b *KdumpFile) int { return cmp.Compare(a.startPFN, b.startPFN) })
 	if err := checkSplit(parts); err != nil {
 		return err
 	}
