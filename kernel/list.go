@@ -29,6 +29,7 @@ type ListEntry struct {
 	Entry uint64 // the container (Node minus the member offset)
 	Next  uint64 // Node's next pointer as read
 	Prev  uint64 // Node's prev (hlist: pprev) pointer as read
+	Size  uint64 // sizeof the node (struct list_head or hlist_node)
 }
 
 // ListResult is a whole walk: the entries in order, what was wrong, and
@@ -45,6 +46,7 @@ type listLayout struct {
 	next, prev uint64 // list_head.next/prev, or hlist_node.next/pprev
 	first      uint64 // hlist_head.first
 	member     uint64 // offset of the member inside the container
+	size       uint64 // sizeof the node type
 }
 
 func (k *Kernel) listLayout(opt ListOptions) (listLayout, error) {
@@ -65,6 +67,11 @@ func (k *Kernel) listLayout(opt ListOptions) (listLayout, error) {
 	if l.prev, err = k.Bin.FieldOffset(typ, pf); err != nil {
 		return l, err
 	}
+	sz, err := k.Bin.Sizeof(typ)
+	if err != nil {
+		return l, err
+	}
+	l.size = uint64(sz)
 	if opt.Type == "" {
 		return l, nil
 	}

@@ -27,7 +27,7 @@ func (w *ListWalker) walkBack(r *ListResult) {
 			w.blameBack(r, cur, p, pn)
 			break
 		}
-		tail = append(tail, ListEntry{Node: p, Entry: p - w.lay.member, Next: pn})
+		tail = append(tail, ListEntry{Node: p, Entry: p - w.lay.member, Next: pn, Size: w.lay.size})
 		cur = p
 	}
 	for i := len(tail) - 1; i >= 0; i-- {

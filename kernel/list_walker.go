@@ -155,7 +155,7 @@ func (w *ListWalker) nextList() (ListEntry, bool) {
 		return ListEntry{}, false
 	}
 	w.cur = next
-	e := ListEntry{Index: w.idx, Node: next, Entry: next - l.member, Prev: prev}
+	e := ListEntry{Index: w.idx, Node: next, Entry: next - l.member, Prev: prev, Size: l.size}
 	e.Next, _ = k.ReadU64(next + l.next)
 	w.idx++
 	return e, true

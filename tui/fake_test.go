@@ -158,7 +158,7 @@ func (s *fakeStepper) Next() (kernel.ListEntry, bool) {
 		return kernel.ListEntry{}, false
 	}
 	node := uint64(fakeObj + 0x200*uint64(s.i+1))
-	e := kernel.ListEntry{Index: s.i, Node: node, Entry: node - 0x10, Next: node + 0x200, Prev: node - 0x200}
+	e := kernel.ListEntry{Index: s.i, Node: node, Entry: node - 0x10, Next: node + 0x200, Prev: node - 0x200, Size: 16}
 	if s.i == 2 {
 		e.Next = 0x4141414141414141
 		s.findings = append(s.findings, kernel.Finding{Kind: kernel.KindListBadNext, Severity: kernel.Corrupt, Addr: node})
@@ -174,7 +174,7 @@ func (s *fakeStepper) Rest(have int) ([]kernel.ListEntry, []kernel.Finding, erro
 	var out []kernel.ListEntry
 	for i := 0; i < 2; i++ {
 		node := uint64(fakeObj + 0x200*uint64(10+i))
-		out = append(out, kernel.ListEntry{Index: have + i, Node: node, Entry: node - 0x10, Next: node + 0x200, Prev: node - 0x200})
+		out = append(out, kernel.ListEntry{Index: have + i, Node: node, Entry: node - 0x10, Next: node + 0x200, Prev: node - 0x200, Size: 16})
 	}
 	out[1].Prev = 0x4242424242424242
 	fs := append(s.findings, kernel.Finding{Kind: kernel.KindListBadPrev, Severity: kernel.Corrupt, Addr: out[1].Node + 8})

@@ -117,7 +117,7 @@ func (w *walkState) hasFinding(e kernel.ListEntry) bool {
 // findingAbout says whether a finding is about the entry: its bad word is
 // the entry's next or prev, or it names the entry's object.
 func findingAbout(f kernel.Finding, e kernel.ListEntry) bool {
-	return (f.Addr >= e.Node && f.Addr < e.Node+16) || (f.Object != 0 && f.Object == e.Entry)
+	return (f.Addr >= e.Node && f.Addr < e.Node+e.Size) || (f.Object != 0 && f.Object == e.Entry)
 }
 
 // ListRecoverer is a ListStepper that can recover the rest of a list whose
