@@ -163,3 +163,18 @@ func BenchmarkLineFor(b *testing.B) {
 		bin.LineFor(pc + 4)
 	}
 }
+
+// BenchmarkReadSymtab parses and sorts the vmlinux symbol table, which a
+// cold open does beside the DWARF scan.
+func BenchmarkReadSymtab(b *testing.B) {
+	ef, err := openELF(fixture.Vmlinux(b))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer ef.close()
+	for b.Loop() {
+		if _, err := readSymtab(ef); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -6,7 +6,6 @@ import (
 	"debug/elf"
 	"encoding/binary"
 	"fmt"
-	"slices"
 	"sort"
 	"strings"
 
@@ -92,13 +91,23 @@ func readSymtabAt(ef *elfFile, sectionAddr []uint64) (*symtab, error) {
 }
 
 func (st *symtab) sort() {
-	slices.SortFunc(st.byAddr, func(a, b symEnt) int {
-		if c := cmp.Compare(a.addr, b.addr); c != 0 {
-			return c
-		}
-		return symPref(a, b)
-	})
+	ks := make([]keyed, len(st.byAddr))
+	for i := range st.byAddr {
+		ks[i] = keyed{st.byAddr[i].addr, uint32(i)}
+	}
+	ks = radixSort(ks)
+	sortRuns(ks, func(a, b keyed) int { return symPref(st.byAddr[a.i], st.byAddr[b.i]) })
+	st.byAddr = permute(st.byAddr, ks)
 	st.sortByName()
+}
+
+// permute returns es in the order of ks.
+func permute(es []symEnt, ks []keyed) []symEnt {
+	out := make([]symEnt, len(es))
+	for j, k := range ks {
+		out[j] = es[k.i]
+	}
+	return out
 }
 
 // symPref orders symbols at the same address or with the same name: global
@@ -230,30 +239,24 @@ func displayName(name string) string {
 	return name
 }
 
-// sortByName sorts byName. It compares an 8-byte big-endian prefix of
-// each name first, which settles most comparisons without touching the
-// string table (this sort is a fifth of a cold open otherwise).
+// sortByName sorts byName: a radix sort on each name's first 8 bytes
+// (big-endian, so numeric order is byte order), then a comparison sort of
+// the names within each run that shares them (a comparison sort
+// throughout was a fifth of a cold open).
 func (st *symtab) sortByName() {
-	type keyed struct {
-		prefix uint64
-		e      symEnt
-	}
 	ks := make([]keyed, len(st.byName))
 	for i := range st.byName {
 		var p [8]byte
 		copy(p[:], st.nameBytes(&st.byName[i]))
-		ks[i] = keyed{binary.BigEndian.Uint64(p[:]), st.byName[i]}
+		ks[i] = keyed{binary.BigEndian.Uint64(p[:]), uint32(i)}
 	}
-	slices.SortFunc(ks, func(a, b keyed) int {
-		if c := cmp.Compare(a.prefix, b.prefix); c != 0 {
+	ks = radixSort(ks)
+	sortRuns(ks, func(a, b keyed) int {
+		ea, eb := &st.byName[a.i], &st.byName[b.i]
+		if c := bytes.Compare(st.nameBytes(ea), st.nameBytes(eb)); c != 0 {
 			return c
 		}
-		if c := bytes.Compare(st.nameBytes(&a.e), st.nameBytes(&b.e)); c != 0 {
-			return c
-		}
-		return symPref(a.e, b.e)
+		return symPref(*ea, *eb)
 	})
-	for i := range ks {
-		st.byName[i] = ks[i].e
-	}
+	st.byName = permute(st.byName, ks)
 }
