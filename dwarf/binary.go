@@ -59,10 +59,8 @@ func (b *Binary) load() error {
 		b.types.ix = b.ix
 		return nil
 	}
+	b.ef.prefetch(".debug_abbrev", ".debug_str", ".symtab", ".strtab", ".debug_info")
 	b.banner = b.ef.banner()
-	if dd.units, err = parseUnits(dd.name, dd.info, dd.infoAt); err != nil {
-		return err
-	}
 	if err := b.scan(); err != nil {
 		return err
 	}

@@ -235,3 +235,23 @@ func (ef *elfFile) sectionReader(name string) io.ReaderAt {
 	}
 	return io.NewSectionReader(ef.fd, int64(s.Offset), int64(s.Size))
 }
+
+// prefetch asks the kernel to start reading the named sections into the
+// page cache now, asynchronously. A cold index build reads .debug_info
+// once from end to end and the string, abbreviation and symbol sections
+// at random; without this, each of those reads waits for the disk in
+// turn (readahead is 128 KiB), and on a cold cache the wait is about half
+// of the build.
+func (ef *elfFile) prefetch(names ...string) {
+	if ef.fd == nil {
+		return
+	}
+	for _, name := range names {
+		s := ef.f.Section(name)
+		if s == nil || s.Type == elf.SHT_NOBITS {
+			continue
+		}
+		// Advice only: an error changes nothing but the speed.
+		_ = unix.Fadvise(int(ef.fd.Fd()), int64(s.Offset), int64(s.Size), unix.FADV_WILLNEED)
+	}
+}

@@ -64,12 +64,7 @@ func FuzzDWARF(f *testing.F) {
 	str := append(append([]byte(nil), m.dd.str...), sx.str...)
 	rethrowPanics = true
 	f.Fuzz(func(t *testing.T, info, abbrev, strOff []byte) {
-		d := &debugData{name: "fuzz", info: info, abbrev: abbrev, str: str, strOff: strOff}
-		units, err := parseUnits("fuzz", info, bytes.NewReader(info))
-		if err != nil {
-			return
-		}
-		d.units = units
+		d := &debugData{name: "fuzz", info: info, abbrev: abbrev, str: str, strOff: strOff, infoAt: bytes.NewReader(info)}
 		ix, err := buildIndex(d)
 		if err != nil {
 			if ix != nil {

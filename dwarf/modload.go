@@ -54,9 +54,6 @@ func loadModuleData(path string, data []byte, sectionAddrs map[string]uint64) (m
 		return m, nil
 	}
 	m.types.init(m.dd)
-	if m.dd.units, err = parseUnits(m.dd.name, m.dd.info, nil); err != nil {
-		return nil, err
-	}
 	if m.ix, err = buildIndex(m.dd); err != nil {
 		return nil, err
 	}

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"runtime"
 	"sync"
-	"sync/atomic"
 )
 
 // Index kinds: the C namespaces a name can live in, plus variables.
@@ -52,70 +51,143 @@ func tagKind(tag uint16) uint8 {
 	return 0
 }
 
-// chunk is a run of consecutive units scanned as one piece of work.
+// chunk is a run of consecutive units scanned as one piece of work. Its
+// units are its own (the scan fills in their bases); scanAll joins them
+// into debugData.units at the end.
 type chunk struct {
-	first, last int // unit indexes, inclusive
-	start, end  uint64
+	units      []unit
+	start, end uint64
 }
 
 // chunkSize is the amount of .debug_info a worker reads at once.
 const chunkSize = 4 << 20
 
-func chunks(units []unit) []chunk {
-	var cs []chunk
-	for i := 0; i < len(units); {
-		c := chunk{first: i, start: units[i].off}
-		for i < len(units) && (i == c.first || units[i].end-c.start <= chunkSize) {
-			i++
+// unitChunks walks the unit headers of .debug_info in file order and
+// hands them to emit in chunks of about chunkSize, so the workers start on
+// the first chunk while later headers are still coming off a cold disk.
+// It stops early when emit returns false. The headers are read with pread
+// when d.infoAt is set (see elfFile.sectionReader).
+func (d *debugData) unitChunks(emit func(chunk) bool) error {
+	var hdr [64]byte
+	secLen := uint64(len(d.info))
+	var c chunk
+	for start := uint64(0); start < secLen; {
+		b := d.info[start:min(start+uint64(len(hdr)), secLen)]
+		if d.infoAt != nil {
+			n, _ := d.infoAt.ReadAt(hdr[:len(b)], int64(start))
+			b = hdr[:n]
 		}
-		c.last, c.end = i-1, units[i-1].end
-		cs = append(cs, c)
+		u, err := parseUnitHeader(b, start, secLen)
+		if err != nil {
+			return fmt.Errorf("%s: .debug_info+%#x: %w", d.name, start, err)
+		}
+		if len(c.units) > 0 && u.end-c.start > chunkSize {
+			if !emit(c) {
+				return nil
+			}
+			c = chunk{}
+		}
+		if len(c.units) == 0 {
+			c.start = u.off
+		}
+		c.units = append(c.units, u)
+		c.end, start = u.end, u.end
 	}
-	return cs
+	if len(c.units) > 0 {
+		emit(c)
+	}
+	return nil
 }
 
-// scanAll scans every unit with up to GOMAXPROCS workers, which take
-// chunks of consecutive units in turn (unit sizes vary by 1000x, so static
-// splitting would leave a core idle). The first error stops the scan: a
+// scanAll parses the unit headers and scans every unit with up to
+// GOMAXPROCS workers, which take chunks of consecutive units as the
+// headers are read (unit sizes vary by 1000x, so static splitting would
+// leave a core idle). It sets d.units. The first error stops the scan: a
 // corrupt unit means corrupt DWARF, reported with its offset.
 func (d *debugData) scanAll() ([][]rec, error) {
-	cs := chunks(d.units)
-	workers := min(runtime.GOMAXPROCS(0), max(1, len(cs)))
+	jobs := make(chan chunk, 16)
+	stop := make(chan struct{})
+	var stopOnce sync.Once
+	halt := func() { stopOnce.Do(func() { close(stop) }) }
+	var order []chunk // written by the producer, read after jobs is closed
+	var prodErr error
+	go func() {
+		defer close(jobs)
+		defer func() {
+			if r := recover(); r != nil {
+				prodErr = recovered(d.name+": DWARF unit headers", r)
+			}
+		}()
+		prodErr = d.unitChunks(func(c chunk) bool {
+			order = append(order, c)
+			select {
+			case jobs <- c:
+				return true
+			case <-stop:
+				return false
+			}
+		})
+	}()
+	workers := runtime.GOMAXPROCS(0)
 	out := make([][]rec, workers)
 	errs := make([]error, workers)
-	var next atomic.Int64
 	var wg sync.WaitGroup
 	for w := range workers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			defer func() {
-				if r := recover(); r != nil {
-					errs[w] = recovered(d.name+": DWARF scan", r)
-				}
-			}()
-			s := scanner{d: d, seen: make(map[uint64]int32, 1<<16)}
-			for {
-				i := int(next.Add(1) - 1)
-				if i >= len(cs) {
-					break
-				}
-				if err := s.chunk(cs[i]); err != nil {
-					errs[w] = err
-					next.Store(int64(len(cs)))
-					break
-				}
-			}
-			out[w] = s.recs
+			out[w], errs[w] = d.scanWorker(jobs, stop, halt)
 		}()
 	}
 	wg.Wait()
-	for _, err := range errs {
+	for _, err := range append(errs, prodErr) {
 		if err != nil {
 			return nil, err
 		}
 	}
+	d.units = joinUnits(order)
 	return out, nil
+}
+
+// scanWorker scans chunks from jobs until it is closed, stop is closed, or
+// a chunk fails (then it calls halt); it drains jobs so the producer is
+// never left blocked.
+func (d *debugData) scanWorker(jobs <-chan chunk, stop <-chan struct{}, halt func()) (recs []rec, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = recovered(d.name+": DWARF scan", r)
+		}
+		if err != nil {
+			halt()
+		}
+		for range jobs {
+		}
+	}()
+	s := scanner{d: d, seen: make(map[uint64]int32, 1<<16)}
+	for c := range jobs {
+		select {
+		case <-stop:
+			return nil, nil
+		default:
+		}
+		if err := s.chunk(c); err != nil {
+			return nil, err
+		}
+	}
+	return s.recs, nil
+}
+
+// joinUnits concatenates the chunks' units, which are in file order.
+func joinUnits(cs []chunk) []unit {
+	n := 0
+	for _, c := range cs {
+		n += len(c.units)
+	}
+	us := make([]unit, 0, n)
+	for _, c := range cs {
+		us = append(us, c.units...)
+	}
+	return us
 }
 
 // scanner is one worker's state. seen deduplicates by (kind, .debug_str
@@ -144,8 +216,8 @@ func (s *scanner) chunk(c chunk) error {
 		}
 		data = s.buf
 	}
-	for i := c.first; i <= c.last; i++ {
-		u := &s.d.units[i]
+	for i := range c.units {
+		u := &c.units[i]
 		if err := s.unit(u, data[u.off-c.start:u.end-c.start]); err != nil {
 			return err
 		}

@@ -62,11 +62,6 @@ func indexOf(b []byte, s string) int {
 
 func TestStrxUnits(t *testing.T) {
 	d := strxDWARF()
-	units, err := parseUnits(d.name, d.info, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	d.units = units
 	ix, err := buildIndex(d)
 	if err != nil {
 		t.Fatal(err)

@@ -39,29 +39,6 @@ type unit struct {
 	strOffBase, addrBase uint64
 }
 
-// parseUnits reads every unit header of .debug_info. Headers are linked
-// by their lengths, so this is a quick walk even over 160 MB; with ra set
-// each header is read with pread rather than through the mapping (see
-// elfFile.sectionReader).
-func parseUnits(name string, info []byte, ra io.ReaderAt) ([]unit, error) {
-	var units []unit
-	var hdr [64]byte
-	for start := uint64(0); start < uint64(len(info)); {
-		b := info[start:min(start+uint64(len(hdr)), uint64(len(info)))]
-		if ra != nil {
-			n, _ := ra.ReadAt(hdr[:len(b)], int64(start))
-			b = hdr[:n]
-		}
-		u, err := parseUnitHeader(b, start, uint64(len(info)))
-		if err != nil {
-			return nil, fmt.Errorf("%s: .debug_info+%#x: %w", name, start, err)
-		}
-		units = append(units, u)
-		start = u.end
-	}
-	return units, nil
-}
-
 // parseUnitHeader decodes the header at start from its first bytes b.
 func parseUnitHeader(b []byte, start, secLen uint64) (unit, error) {
 	c := cursor{b: b}
