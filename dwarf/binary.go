@@ -21,6 +21,8 @@ type Binary struct {
 	banner  string
 	kaslr   atomic.Uint64
 
+	progress func(done, total uint64) // of the index build; may be nil
+
 	types typeCache
 
 	modMu   sync.RWMutex
@@ -32,11 +34,25 @@ type Binary struct {
 // and is built (then cached) otherwise. A vmlinux without DWARF is an
 // error that names the package to install.
 func Open(path string) (*Binary, error) {
+	return OpenWith(path, OpenOptions{})
+}
+
+// OpenOptions tune Open.
+type OpenOptions struct {
+	// Progress, when set, is called as the DWARF index is built, with the
+	// bytes of .debug_info scanned so far and in all; it is not called
+	// when the index comes from the cache. It is called from the scan's
+	// goroutines, concurrently: keep it short.
+	Progress func(done, total uint64)
+}
+
+// OpenWith is Open with options.
+func OpenWith(path string, opt OpenOptions) (*Binary, error) {
 	ef, err := openELF(path)
 	if err != nil {
 		return nil, err
 	}
-	b := &Binary{path: path, ef: ef, buildID: ef.buildID()}
+	b := &Binary{path: path, ef: ef, buildID: ef.buildID(), progress: opt.Progress}
 	if err := b.load(); err != nil {
 		ef.close()
 		return nil, err
@@ -82,7 +98,9 @@ func (b *Binary) scan() error {
 		defer wg.Done()
 		b.syms, symErr = readSymtab(b.ef)
 	}()
+	b.dd.progress = b.progress
 	ix, err := buildIndex(b.dd)
+	b.dd.progress = nil
 	wg.Wait()
 	if err != nil {
 		return err

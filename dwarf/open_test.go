@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/kdx-dev/kdx/internal/fixture"
@@ -169,5 +170,39 @@ func TestUseAfterClose(t *testing.T) {
 	}
 	if _, ok := b.Symbol("schedule"); ok {
 		t.Error("Symbol after Close succeeded")
+	}
+}
+
+// TestOpenProgress checks that a cold open reports the scan's progress,
+// never backwards, ending at the whole of .debug_info; and that a warm
+// open (index from the cache) reports nothing.
+func TestOpenProgress(t *testing.T) {
+	path := fixture.Vmlinux(t)
+	t.Setenv("XDG_CACHE_HOME", t.TempDir())
+	var mu sync.Mutex
+	var calls int
+	var last, total uint64
+	b, err := OpenWith(path, OpenOptions{Progress: func(done, all uint64) {
+		mu.Lock()
+		defer mu.Unlock()
+		calls++
+		last, total = max(last, done), all
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	infoLen := uint64(len(b.dd.info))
+	b.Close()
+	if calls < 2 || last != infoLen || total != infoLen {
+		t.Errorf("cold open: %d progress calls, last %d of %d; want several, ending at %d", calls, last, total, infoLen)
+	}
+	calls = 0
+	b, err = OpenWith(path, OpenOptions{Progress: func(done, all uint64) { calls++ }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.Close()
+	if calls != 0 {
+		t.Errorf("warm open: %d progress calls, want 0", calls)
 	}
 }

@@ -173,6 +173,9 @@ func (d *debugData) scanWorker(jobs <-chan chunk, stop <-chan struct{}, halt fun
 		if err := s.chunk(c); err != nil {
 			return nil, err
 		}
+		if d.progress != nil {
+			d.progress(d.scanned.Add(c.end-c.start), uint64(len(d.info)))
+		}
 	}
 	return s.recs, nil
 }

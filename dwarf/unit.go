@@ -21,6 +21,9 @@ type debugData struct {
 
 	// infoAt, if set, reads .debug_info by pread for the one-pass scan.
 	infoAt io.ReaderAt
+	// progress, if set, hears how much of .debug_info the scan has done.
+	progress func(done, total uint64)
+	scanned  atomic.Uint64 // bytes of .debug_info scanned, for progress
 
 	abbrevMu sync.Mutex
 	abbrevs  map[abbrevKey]*abbrevTable
