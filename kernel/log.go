@@ -1,11 +1,9 @@
 package kernel
 
 import (
+	"encoding/binary"
 	"fmt"
 	"strings"
-
-	"github.com/go-delve/delve/pkg/dwarf/godwarf"
-	"github.com/kdx-dev/kdx/dwarf"
 )
 
 // LogRecord is one printk record.
@@ -54,28 +52,29 @@ func (k *Kernel) readLog() (*Log, error) {
 		}
 		return nil, fmt.Errorf("log: %w", err)
 	}
-	rb, err := prbPtr.Deref()
+	rb, err := prbPtr.Pointer()
 	if err != nil {
 		return nil, fmt.Errorf("log: %w", err)
 	}
-	r, err := k.loadRing(rb)
+	L, err := k.ringLayoutFromDWARF()
+	if err != nil {
+		return nil, fmt.Errorf("log: %w", err)
+	}
+	r, err := readRing(L, rb, k.ReadBytes)
 	if err != nil {
 		return nil, fmt.Errorf("log: %w", err)
 	}
 	return r.records(), nil
 }
 
-// ring is the printk ring buffer read into memory in three bulk reads;
-// descriptors and infos are then decoded through DWARF Values over those
-// bytes, so bitfields (printk_info.level) follow the type, not a guess.
+// ring is the printk ring buffer read into memory; records are decoded
+// from those bytes by the layout's offsets.
 type ring struct {
-	count            uint64 // descriptors
-	descs, infos     bytesReader
-	descT, infoT     godwarf.Type
-	descSize, infoSz uint64
-	data             []byte
-	blockHdr         uint64 // offsetof(struct prb_data_block, data)
-	tail, head       uint64
+	L            *ringLayout
+	count        uint64 // descriptors
+	descs, infos bytesReader
+	data         []byte
+	tail, head   uint64
 }
 
 // bytesReader serves reads from a copy of memory that starts at base 0.
@@ -86,62 +85,6 @@ func (b bytesReader) ReadAt(p []byte, addr uint64) (int, error) {
 		return 0, fmt.Errorf("read %d bytes at %#x: outside the %d-byte copy", len(p), addr, len(b))
 	}
 	return copy(p, b[addr:]), nil
-}
-
-func (k *Kernel) loadRing(rb dwarf.Value) (*ring, error) {
-	r := &ring{}
-	var err error
-	if r.descT, err = k.Type("struct prb_desc"); err != nil {
-		return nil, err
-	}
-	if r.infoT, err = k.Type("struct printk_info"); err != nil {
-		return nil, err
-	}
-	r.descSize, r.infoSz = uint64(r.descT.Size()), uint64(r.infoT.Size())
-	if r.blockHdr, err = k.Bin.FieldOffset("struct prb_data_block", "data"); err != nil {
-		return nil, err
-	}
-	cbits, err := uintField(rb, "desc_ring.count_bits")
-	if err != nil {
-		return nil, err
-	}
-	sbits, err := uintField(rb, "text_data_ring.size_bits")
-	if err != nil {
-		return nil, err
-	}
-	if cbits > maxRingBits || sbits > maxRingBits+6 {
-		return nil, fmt.Errorf("ring size out of range: count_bits %d, size_bits %d", cbits, sbits)
-	}
-	r.count = 1 << cbits
-	if r.tail, err = uintField(rb, "desc_ring.tail_id.counter"); err != nil {
-		return nil, err
-	}
-	if r.head, err = uintField(rb, "desc_ring.head_id.counter"); err != nil {
-		return nil, err
-	}
-	if r.descs, err = k.readPtrArray(rb, "desc_ring.descs", r.count*r.descSize); err != nil {
-		return nil, err
-	}
-	if r.infos, err = k.readPtrArray(rb, "desc_ring.infos", r.count*r.infoSz); err != nil {
-		return nil, err
-	}
-	if r.data, err = k.readPtrArray(rb, "text_data_ring.data", 1<<sbits); err != nil {
-		return nil, err
-	}
-	return r, nil
-}
-
-// readPtrArray reads n bytes at the address held in the pointer field.
-func (k *Kernel) readPtrArray(v dwarf.Value, field string, n uint64) ([]byte, error) {
-	p, err := ptrField(v, field)
-	if err != nil {
-		return nil, err
-	}
-	b, err := k.ReadBytes(p, int(n))
-	if err != nil {
-		return nil, fmt.Errorf("%s at %#x: %w", field, p, err)
-	}
-	return b, nil
 }
 
 // records walks descriptor ids from tail to head, bounded by the ring
@@ -166,11 +109,23 @@ func (r *ring) records() *Log {
 }
 
 func (r *ring) record(id uint64) (LogRecord, string) {
+	L := r.L
 	idx := id & (r.count - 1)
-	d := dwarf.NewValue(r.descT, idx*r.descSize, r.descs, "prb_desc")
-	sv, err := uintField(d, "state_var.counter")
-	if err != nil {
-		return LogRecord{}, err.Error()
+	d := r.descs[idx*L.descSize : (idx+1)*L.descSize]
+	in := r.infos[idx*L.infoSize : (idx+1)*L.infoSize]
+	field := func(b []byte, off, size uint64) (uint64, bool) {
+		if off+size > uint64(len(b)) {
+			return 0, false
+		}
+		var w [8]byte
+		copy(w[:], b[off:off+size])
+		return binary.LittleEndian.Uint64(w[:]), true
+	}
+	sv, ok1 := field(d, L.stateVar+L.counter, 8)
+	begin, ok2 := field(d, L.textLpos+L.lposBegin, 8)
+	next, ok3 := field(d, L.textLpos+L.lposNext, 8)
+	if !ok1 || !ok2 || !ok3 {
+		return LogRecord{}, "descriptor layout out of range"
 	}
 	if sv&descIDMask != id {
 		return LogRecord{}, "overwritten or never written"
@@ -178,22 +133,18 @@ func (r *ring) record(id uint64) (LogRecord, string) {
 	if st := sv >> descStateShift; st != descCommitted && st != descFinalized {
 		return LogRecord{}, fmt.Sprintf("state %d (being written at the crash)", st)
 	}
-	in := dwarf.NewValue(r.infoT, idx*r.infoSz, r.infos, "printk_info")
 	var rec LogRecord
-	var level, fac, caller, textLen uint64
-	for _, f := range []struct {
-		dst  *uint64
-		name string
-	}{{&rec.Seq, "seq"}, {&rec.TsNsec, "ts_nsec"}, {&level, "level"}, {&fac, "facility"}, {&caller, "caller_id"}, {&textLen, "text_len"}} {
-		if *f.dst, err = uintField(in, f.name); err != nil {
-			return LogRecord{}, err.Error()
-		}
+	seq, ok1 := field(in, L.seq, 8)
+	ts, ok2 := field(in, L.tsNsec, 8)
+	textLen, ok3 := field(in, L.textLen, 2)
+	caller, ok4 := field(in, L.caller, 4)
+	if !ok1 || !ok2 || !ok3 || !ok4 {
+		return LogRecord{}, "printk_info layout out of range"
 	}
-	rec.Level, rec.Facility, rec.Caller = int(level), int(fac), callerName(uint32(caller))
-	begin, err1 := uintField(d, "text_blk_lpos.begin")
-	next, err2 := uintField(d, "text_blk_lpos.next")
-	if err1 != nil || err2 != nil {
-		return LogRecord{}, "unreadable text position"
+	rec.Seq, rec.TsNsec, rec.Caller = seq, ts, callerName(uint32(caller))
+	rec.Level, rec.Facility = -1, -1
+	if L.levels != nil {
+		rec.Level, rec.Facility = L.levels(in)
 	}
 	text, why := r.text(begin, next, textLen)
 	rec.Text = text
@@ -220,7 +171,7 @@ func (r *ring) text(begin, next, textLen uint64) (string, string) {
 	default:
 		return "", fmt.Sprintf("bad text block %#x..%#x", begin, next)
 	}
-	hdr := r.blockHdr
+	hdr := r.L.blockHdr
 	if n < hdr || off+n > size {
 		return "", fmt.Sprintf("bad text block %#x..%#x", begin, next)
 	}

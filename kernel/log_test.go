@@ -52,7 +52,7 @@ func TestRingText(t *testing.T) {
 	data := make([]byte, 64)
 	copy(data[8:], "hello")   // block at 0: id word, then text
 	copy(data[40+8:], "wrap") // (unused)
-	r := &ring{data: data, blockHdr: 8}
+	r := &ring{data: data, L: &ringLayout{blockHdr: 8}}
 	cases := []struct {
 		begin, next, n uint64
 		want, why      string

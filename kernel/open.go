@@ -61,6 +61,10 @@ type Options struct {
 	KASLROffset uint64   // used when the dump has no VMCOREINFO
 	HasKASLR    bool     // KASLROffset was given
 	ModPaths    []string // extra directories for module .ko files
+
+	// Progress, when set, hears how the vmlinux's DWARF index build is
+	// going (bytes done, in all) on a cold open; see dwarf.OpenOptions.
+	Progress func(done, total uint64)
 }
 
 // Open opens a dump (one file, or the parts of a split dump) with its
@@ -71,7 +75,7 @@ func Open(dumps []string, opt Options) (*Kernel, error) {
 	if err != nil {
 		return nil, err
 	}
-	k, err := attach(d, opt)
+	k, err := Attach(d, opt)
 	if err != nil {
 		d.Close()
 		return nil, err
@@ -79,7 +83,11 @@ func Open(dumps []string, opt Options) (*Kernel, error) {
 	return k, nil
 }
 
-func attach(d *vmcore.Dump, opt Options) (*Kernel, error) {
+// Attach is Open for a dump already opened (ReadEarly may have read it
+// meanwhile): it finds and opens the vmlinux and sets up memory. On error
+// the dump stays open, the caller's to close; on success the Kernel owns
+// it.
+func Attach(d *vmcore.Dump, opt Options) (*Kernel, error) {
 	k := &Kernel{Dump: d, Info: d.VMCoreInfo(), modPaths: opt.ModPaths}
 	buildID, release := "", ""
 	if k.Info != nil {
@@ -95,7 +103,7 @@ func attach(d *vmcore.Dump, opt Options) (*Kernel, error) {
 		}
 		path = p
 	}
-	b, err := dwarf.Open(path)
+	b, err := dwarf.OpenWith(path, dwarf.OpenOptions{Progress: opt.Progress})
 	if err != nil {
 		return nil, err
 	}

@@ -71,13 +71,7 @@ func (k *Kernel) Sys() (*Sys, error) {
 	return s, nil
 }
 
-func (k *Kernel) dumpFormat() string {
-	f := k.Dump.Format()
-	if c := k.Dump.Compression(); c != "" {
-		f += " (" + c + ")"
-	}
-	return f
-}
+func (k *Kernel) dumpFormat() string { return dumpFormat(k.Dump) }
 
 func (k *Kernel) readUts(s *Sys) error {
 	v, err := k.Global("init_uts_ns")
