@@ -3,7 +3,6 @@ package tui
 import (
 	"context"
 	"fmt"
-	"strings"
 	"sync"
 	"time"
 
@@ -145,10 +144,7 @@ func (r *checkRun) line(w int) string {
 	if r.total > 0 {
 		pct = r.done * 100 / r.total
 	}
-	bar := 20
-	fill := pct * bar / 100
-	s := fmt.Sprintf("check [%s%s] %3d%%  %d/%d caches  (esc cancels)",
-		strings.Repeat("#", fill), strings.Repeat("-", bar-fill), pct, r.done, r.total)
+	s := fmt.Sprintf("check %s %3d%%  %d/%d caches  (esc cancels)", bar(pct, 20), pct, r.done, r.total)
 	if len(s) > w {
 		s = s[:max(0, w)]
 	}

@@ -71,7 +71,10 @@ type Model struct {
 	bookmarks []Bookmark
 	markAddr  uint64
 	check     *checkRun
-	pending   []tea.KeyMsg      // typed while opening
+	pending   []tea.KeyMsg // typed while opening
+	earlyFn   func() *kernel.Early
+	early     *kernel.Early     // shown while opening, once read
+	progress  *Progress         // of the DWARF index build while opening
 	types     map[uint64]string // object -> type the user showed it as
 	caches    []string          // cache names, for completion, once slabinfo loaded
 }
@@ -107,7 +110,7 @@ func (m Model) Init() tea.Cmd {
 	return tea.Batch(func() tea.Msg {
 		b, err := open()
 		return openedMsg{b, err}
-	}, tickLoading(0, 0))
+	}, m.earlyCmd(), tickLoading(0, 0))
 }
 
 func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
@@ -123,9 +126,14 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			m.state, m.err = rootFailed, msg.err
 			return m, nil
 		}
-		m.b, m.state = msg.b, rootReady
+		m.b, m.state, m.early = msg.b, rootReady, nil
 		tm, cmd := m.run(Command{Name: "summary"})
 		return tm.(Model).replay(cmd)
+	case earlyMsg:
+		if m.state == rootLoading {
+			m.early = msg.e
+		}
+		return m, nil
 	case loadedMsg:
 		return m.loaded(msg)
 	case statusMsg:
@@ -237,7 +245,7 @@ type loadingTickMsg struct{ page, req int }
 
 // loadingEvery is how often the loading line is redrawn; 0 turns it off
 // (the Update tests do, since they run commands synchronously).
-var loadingEvery = 250 * time.Millisecond
+var loadingEvery = 150 * time.Millisecond
 
 func tickLoading(page, req int) tea.Cmd {
 	if loadingEvery == 0 {

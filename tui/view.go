@@ -16,7 +16,7 @@ func (m *Model) bodyHeight() int { return max(1, m.h-3) }
 func (m Model) View() string {
 	switch m.state {
 	case rootLoading:
-		return fmt.Sprintf("kdx: opening the dump and its vmlinux… %.1fs\n(the first open of a vmlinux indexes its DWARF)\nq quits\n", time.Since(m.since).Seconds())
+		return m.viewLoading()
 	case rootFailed:
 		return stErr.Render("kdx: "+kernel.Sanitize(m.err.Error(), false)) + "\n\npress q to quit\n"
 	}

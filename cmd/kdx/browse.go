@@ -4,10 +4,13 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"sync"
 
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
+	"github.com/kdx-dev/kdx/kernel"
 	"github.com/kdx-dev/kdx/tui"
+	"github.com/kdx-dev/kdx/vmcore"
 	"github.com/muesli/termenv"
 )
 
@@ -28,19 +31,10 @@ func runBrowse(args []string, stdout, stderr io.Writer) int {
 	if os.Getenv("NO_COLOR") != "" {
 		lipgloss.SetColorProfile(termenv.Ascii)
 	}
-	var kb *tui.KernelBackend
-	m := tui.New(func() (tui.Backend, error) {
-		k, err := openKernel(pos, df)
-		if err != nil {
-			return nil, err
-		}
-		kb = tui.NewKernelBackend(k)
-		return kb, nil
-	})
+	o := &opener{pos: pos, df: df, prog: &tui.Progress{}}
+	m := tui.New(o.open).WithEarly(o.early, o.prog)
 	final, err := tea.NewProgram(m, tea.WithAltScreen()).Run()
-	if kb != nil {
-		defer kb.K.Close()
-	}
+	defer o.close()
 	if err != nil {
 		return fail(stderr, "browse", err)
 	}
@@ -49,4 +43,61 @@ func runBrowse(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	return 0
+}
+
+// opener opens the dump once for both of the browser's starting jobs: the
+// early summary from the dump alone, and the kernel with its vmlinux,
+// which run side by side.
+type opener struct {
+	pos  []string
+	df   *dumpFlags
+	prog *tui.Progress
+
+	once    sync.Once
+	dump    *vmcore.Dump
+	dumpErr error
+	opt     kernel.Options
+	kb      *tui.KernelBackend
+}
+
+func (o *opener) openDump() error {
+	o.once.Do(func() {
+		var dumps []string
+		dumps, o.opt, o.dumpErr = kernelOptions(o.pos, o.df)
+		if o.dumpErr == nil {
+			o.dump, o.dumpErr = vmcore.Open(dumps...)
+		}
+	})
+	return o.dumpErr
+}
+
+func (o *opener) early() *kernel.Early {
+	if o.openDump() != nil {
+		return nil // open reports the error
+	}
+	return kernel.ReadEarly(o.dump)
+}
+
+func (o *opener) open() (tui.Backend, error) {
+	if err := o.openDump(); err != nil {
+		return nil, err
+	}
+	opt := o.opt
+	opt.Progress = o.prog.Set
+	k, err := kernel.Attach(o.dump, opt)
+	if err != nil {
+		return nil, err // the dump is closed on exit: early may still read it
+	}
+	o.kb = tui.NewKernelBackend(k)
+	return o.kb, nil
+}
+
+// close runs after the browser has quit, when no Cmd still reads.
+func (o *opener) close() {
+	switch {
+	case o.kb != nil:
+		o.kb.K.Close()
+	case o.dump != nil:
+		o.dump.Close()
+	}
 }

@@ -13,22 +13,32 @@ import (
 // openKernel opens the dump(s) and vmlinux named by a command's positional
 // arguments, with the common flags.
 func openKernel(pos []string, df *dumpFlags) (*kernel.Kernel, error) {
-	dumps, vmlinux, err := dumpArgs(pos, looksLikeDump)
+	dumps, opt, err := kernelOptions(pos, df)
 	if err != nil {
 		return nil, err
+	}
+	return kernel.Open(dumps, opt)
+}
+
+// kernelOptions are the dump files and the kernel options the arguments
+// and flags name.
+func kernelOptions(pos []string, df *dumpFlags) ([]string, kernel.Options, error) {
+	dumps, vmlinux, err := dumpArgs(pos, looksLikeDump)
+	if err != nil {
+		return nil, kernel.Options{}, err
 	}
 	opt := kernel.Options{Vmlinux: vmlinux}
 	if df.kaslr != "" {
 		off, err := strconv.ParseUint(strings.TrimPrefix(df.kaslr, "0x"), 16, 64)
 		if err != nil {
-			return nil, fmt.Errorf("--kaslr-offset %q: not a hex number", df.kaslr)
+			return nil, opt, fmt.Errorf("--kaslr-offset %q: not a hex number", df.kaslr)
 		}
 		opt.KASLROffset, opt.HasKASLR = off, true
 	}
 	if df.modPath != "" {
 		opt.ModPaths = filepath.SplitList(df.modPath)
 	}
-	return kernel.Open(dumps, opt)
+	return dumps, opt, nil
 }
 
 // looksLikeDump tells a dump from a vmlinux by the first bytes: a vmlinux
