@@ -22,6 +22,7 @@ type Binary struct {
 	kaslr   atomic.Uint64
 
 	progress func(done, total uint64) // of the index build; may be nil
+	storing  sync.WaitGroup           // the index cache being written
 
 	types typeCache
 
@@ -81,7 +82,13 @@ func (b *Binary) load() error {
 		return err
 	}
 	b.types.ix = b.ix
-	b.storeCache()
+	// The cache is written while the caller goes on to read the dump;
+	// Close waits for it.
+	b.storing.Add(1)
+	go func() {
+		defer b.storing.Done()
+		b.storeCache()
+	}()
 	return nil
 }
 
@@ -177,6 +184,7 @@ func buildIndex(d *debugData) (ix *index, err error) {
 // (they are on the heap); later type lookups fail with ErrClosed. Close
 // must not race with lookups still running.
 func (b *Binary) Close() error {
+	b.storing.Wait() // the writer reads names from the mapping
 	if b.dd != nil {
 		b.dd.closed.Store(true)
 	}

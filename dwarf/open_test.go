@@ -44,6 +44,7 @@ func TestCacheRoundTrip(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer cold.Close()
+	cold.storing.Wait() // the cache is written in the background
 	dir, _ := CacheDir()
 	files, _ := filepath.Glob(filepath.Join(dir, "vmlinux-*.idx"))
 	if len(files) != 1 {
