@@ -66,3 +66,33 @@ func (s Sym) String(off uint64) string {
 func (st *symtab) sym(e *symEnt, module string) Sym {
 	return Sym{Name: displayName(st.name(e)), Addr: e.addr, Size: e.size, Kind: e.kind, Module: module}
 }
+
+// DataSymbols calls fn for every sized symbol of writable data or bss
+// (nm kinds D, d, B, b) of vmlinux and of each loaded module, with runtime
+// addresses, in address order per binary. Per-CPU symbols (offsets, not
+// addresses) are not among them. A verifier walks the globals this way
+// without decoding the type of every variable.
+func (b *Binary) DataSymbols(fn func(Sym)) {
+	if b.dd.closed.Load() {
+		return
+	}
+	b.syms.dataSymbols("", func(s Sym) {
+		s.Addr = b.shift(s.Addr)
+		fn(s)
+	})
+	for _, m := range b.Modules() {
+		m.syms.dataSymbols(m.name, fn)
+	}
+}
+
+func (st *symtab) dataSymbols(module string, fn func(Sym)) {
+	for i := range st.byAddr {
+		e := &st.byAddr[i]
+		switch e.kind {
+		case 'D', 'd', 'B', 'b':
+			if e.size > 0 {
+				fn(st.sym(e, module))
+			}
+		}
+	}
+}

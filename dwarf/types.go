@@ -255,3 +255,76 @@ func (b *Binary) EnumValue(enumType, enumerator string) (int64, error) {
 	}
 	return 0, fmt.Errorf("enumerator %s: %w in %s", enumerator, ErrNotFound, enumType)
 }
+
+// VariableTypeName is a global variable's runtime address and the C name
+// of its type's outermost named layer ("struct list_head", "int"; const
+// and volatile looked through; "" for pointers, arrays and the like). It
+// reads a few DIEs instead of decoding the type, so a verifier can ask it
+// of thousands of variables.
+func (b *Binary) VariableTypeName(name string) (uint64, string, error) {
+	e, ok := b.ix.find(kindVar, name)
+	if !ok {
+		return 0, "", fmt.Errorf("variable %s: %w in the DWARF of %s", name, ErrNotFound, b.path)
+	}
+	t, err := b.types.variableTypeName(e.die)
+	return b.shift(e.addr), t, err
+}
+
+// VariableTypeName is Binary.VariableTypeName for a module's variable.
+func (m *Module) VariableTypeName(name string) (uint64, string, error) {
+	if m.dd == nil {
+		return 0, "", fmt.Errorf("variable %s: %w: module %s has no DWARF", name, ErrNotFound, m.name)
+	}
+	e, ok := m.ix.find(kindVar, name)
+	if !ok {
+		return 0, "", fmt.Errorf("variable %s: %w in module %s", name, ErrNotFound, m.name)
+	}
+	t, err := m.types.variableTypeName(e.die)
+	return e.addr, t, err
+}
+
+func (tc *typeCache) variableTypeName(off uint64) (string, error) {
+	for range 4 { // to the declaration that carries DW_AT_type
+		e, _, err := tc.dd.entryAt(off)
+		if err != nil {
+			return "", err
+		}
+		if e == nil {
+			break
+		}
+		if v, ok := e.val(atType); ok {
+			return tc.typeNameAt(v.u)
+		}
+		v, ok := e.val(atSpecification)
+		if !ok {
+			break
+		}
+		off = v.u
+	}
+	return "", fmt.Errorf(".debug_info+%#x: variable without a type", off)
+}
+
+// typeNameAt names the type DIE at off, through qualifiers.
+func (tc *typeCache) typeNameAt(off uint64) (string, error) {
+	for range 4 {
+		e, _, err := tc.dd.entryAt(off)
+		if err != nil || e == nil {
+			return "", err
+		}
+		switch e.tag {
+		case tagConstType, tagVolatileType:
+			v, ok := e.val(atType)
+			if !ok {
+				return "void", nil
+			}
+			off = v.u
+			continue
+		case tagStructType, tagUnionType, tagEnumType:
+			return kindPrefix[tagKind(e.tag)] + e.name(), nil
+		case tagTypedef, tagBaseType:
+			return e.name(), nil
+		}
+		return "", nil
+	}
+	return "", nil
+}
