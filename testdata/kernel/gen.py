@@ -13,6 +13,11 @@ memory and one truth.json is exact for all of them:
      -c/-l -d 31 -F onto three raw virtio disks; the host cuts them out.
 
 Timings go to timings.json beside the dumps, the serial log to console.log.
+
+The benchmark's larger guest is the same run with options: more memory
+(--mem), memory in use (--payload-files, --payload-mib: see payload.py), its
+own directory name (--name) and only the formats it reads (--formats); its
+bench.json records the payload.
 """
 import argparse
 import json
@@ -25,6 +30,26 @@ import subprocess
 import sys
 import threading
 import time
+
+
+# What one run can write, in the order it writes them. QEMU writes the live
+# family over QMP; the capture kernel always writes its three disks, and the
+# host keeps what --formats names (kdump-snappy and kdump-zstd are made from
+# kdump-zlib by the Makefile).
+LIVE = ("elf", "elf-virt", "kdump-zlib.flat", "kdump-zlib")
+CAPTURE = ("proc-vmcore.elf", "kdump-c31.flat", "kdump-c31", "kdump-l31")
+FORMATS = LIVE + CAPTURE
+
+
+def parse_formats(spec):
+    """--formats: "all" or comma-separated names of FORMATS, in FORMATS order."""
+    if spec == "all":
+        return list(FORMATS)
+    names = [n for n in spec.split(",") if n]
+    bad = [n for n in names if n not in FORMATS]
+    if bad or not names:
+        raise ValueError(f"--formats {spec!r}: want 'all' or some of {','.join(FORMATS)}")
+    return [f for f in FORMATS if f in names]
 
 
 def log(msg):
@@ -149,7 +174,7 @@ def qemu_cmd(args, scenario, accel, disks, qmp=None):
     append = (f"console=ttyS0 oops=panic panic=1 crashkernel={args.crashkernel} "
               f"crash_kexec_post_notifiers kdx.scenario={scenario} no_timer_check")
     cmd = ["qemu-system-x86_64", "-accel", accel, "-m", args.mem, "-smp", str(args.smp),
-           "-kernel", args.vmlinuz, "-initrd", os.path.join(args.kdir, "initramfs.cpio.gz"),
+           "-kernel", args.vmlinuz, "-initrd", args.initrd,
            "-append", append, "-device", "vmcoreinfo", "-display", "none",
            "-serial", "stdio", "-monitor", "none", "-no-reboot", "-nodefaults"]
     if qmp:
@@ -260,61 +285,106 @@ def truth(lines, scenario, release):
     return doc, n
 
 
-def live_dumps(qmp, tmp, times):
+def live_dumps(qmp, tmp, times, formats):
     """QEMU's own dumps of the running (or held) guest."""
+    zlib = "kdump-zlib" in formats
     for name, kw in (("elf", {"paging": False}), ("elf-virt", {"paging": True}),
                      ("kdump-zlib.flat", {"paging": False, "format": "kdump-zlib"})):
+        if name not in formats and not (zlib and name == "kdump-zlib.flat"):
+            continue
         t = time.time()
         path = os.path.join(tmp, name)
         qmp.cmd("dump-guest-memory", protocol="file:" + path, detach=False, **kw)
         punch(path)
         times[name] = round(time.time() - t, 1)
         log(f"{name}: {times[name]} s")
+    if not zlib:
+        return
     t = time.time()
-    reassemble(os.path.join(tmp, "kdump-zlib.flat"), os.path.join(tmp, "kdump-zlib"))
+    flat = os.path.join(tmp, "kdump-zlib.flat")
+    reassemble(flat, os.path.join(tmp, "kdump-zlib"))
+    if "kdump-zlib.flat" not in formats:
+        os.unlink(flat)
     times["kdump-zlib"] = round(time.time() - t, 1)
 
 
-def capture_dumps(disks, tmp, times):
+def capture_dumps(disks, tmp, times, formats):
     """Cut the capture kernel's outputs out of its raw disks."""
     t = time.time()
     elf, c31, l31 = disks
-    cut(elf, os.path.join(tmp, "proc-vmcore.elf"), elf_end(elf))
-    cut(c31, os.path.join(tmp, "kdump-c31.flat"), flat_end(c31))
-    reassemble(os.path.join(tmp, "kdump-c31.flat"), os.path.join(tmp, "kdump-c31"))
-    reassemble(l31, os.path.join(tmp, "kdump-l31"))
+    if "proc-vmcore.elf" in formats:
+        cut(elf, os.path.join(tmp, "proc-vmcore.elf"), elf_end(elf))
+    else:
+        os.unlink(elf)
+    if "kdump-c31.flat" in formats or "kdump-c31" in formats:
+        flat = os.path.join(tmp, "kdump-c31.flat")
+        cut(c31, flat, flat_end(c31))
+        if "kdump-c31" in formats:
+            reassemble(flat, os.path.join(tmp, "kdump-c31"))
+        if "kdump-c31.flat" not in formats:
+            os.unlink(flat)
+    else:
+        os.unlink(c31)
+    if "kdump-l31" in formats:
+        reassemble(l31, os.path.join(tmp, "kdump-l31"))
     os.unlink(l31)
     times["extract"] = round(time.time() - t, 1)
 
 
+def build_payload(args, tmp, times):
+    """The initramfs the guest boots: the fixture one, or a copy of it with
+    the payload appended (payload.py)."""
+    base = os.path.join(args.kdir, "initramfs.cpio.gz")
+    if not (args.payload_files or args.payload_mib):
+        return base
+    import payload
+    t = time.time()
+    path = os.path.join(tmp, "initramfs-payload.cpio")
+    size = payload.build_initrd(base, path, args.payload_files, args.payload_mib)
+    times["payload"] = round(time.time() - t, 1)
+    log(f"{args.name}: initramfs with payload, {size >> 20} MiB, in {times['payload']} s")
+    return path
+
+
+def bench_json(args, path):
+    """What the payload planted, for the benchmark and its tests."""
+    import payload
+    doc = {"scenario": args.scenario, "mem": args.mem, "files": args.payload_files,
+           "list_dir": payload.LIST_DIR, "big_mib": args.payload_mib, "formats": args.formats}
+    with open(path, "w") as f:
+        json.dump(doc, f, indent=1)
+        f.write("\n")
+
+
 def run(args):
     scenario = args.scenario
-    final = os.path.join(args.out, scenario)
+    final = os.path.join(args.out, args.name)
     tmp = final + ".tmp"
     shutil.rmtree(tmp, ignore_errors=True)
     os.makedirs(tmp)
     accel = pick_accel(args)
+    times = {"accel": accel}
+    t0 = time.time()
+    args.initrd = build_payload(args, tmp, times)
     disks = [os.path.join(tmp, n) for n in ("disk-elf", "disk-c31", "disk-l31")]
     for d, size in zip(disks, (args.mem_bytes + (64 << 20), 512 << 20, 512 << 20)):
         with open(d, "wb") as f:
             f.truncate(size)
     qmp_path = os.path.join(tmp, "qmp.sock")
     cmd = qemu_cmd(args, scenario, accel, disks, qmp_path)
-    times = {"accel": accel}
-    t0 = time.time()
     proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE)
     try:
         con = Serial(proc, os.path.join(tmp, "console.log"))
         qmp = QMP(qmp_path)
         ready = con.wait(r"kdxplant: READY", args.timeout)
         con.wait(r"KDX: READY", 30)
-        times["boot"] = round(time.time() - t0, 1)
-        log(f"{scenario}: planted after {times['boot']} s ({ready.split('READY')[1].strip()})")
+        times["boot"] = round(time.time() - t0 - times.get("payload", 0), 1)
+        log(f"{args.name}: planted after {times['boot']} s ({ready.split('READY')[1].strip()})")
         if scenario == "panic":
             con.send("crash\n")
             con.wait(r"kdxplant: TRUTH \{\"fact\":\"crash\"", 60)
             con.wait(r"kdxplant: HOLD", 60)
-        live_dumps(qmp, tmp, times)
+        live_dumps(qmp, tmp, times, args.formats)
         t = time.time()
         con.send("x" if scenario == "panic" else "sysrq\n")
         con.wait(r"KDX: CAPTURE-START", 300)
@@ -330,7 +400,9 @@ def run(args):
         if proc.poll() is None:
             proc.kill()
             proc.wait()
-    capture_dumps(disks, tmp, times)
+    capture_dumps(disks, tmp, times, args.formats)
+    if args.initrd.startswith(tmp):
+        os.unlink(args.initrd)
     doc, n = truth(con.lines, scenario, args.release)
     want = int(re.search(r"facts=(\d+)", ready).group(1))
     if n != want:
@@ -338,18 +410,21 @@ def run(args):
     with open(os.path.join(tmp, "truth.json"), "w") as f:
         json.dump(doc, f, indent=1)
         f.write("\n")
+    if args.payload_files or args.payload_mib:
+        bench_json(args, os.path.join(tmp, "bench.json"))
     times["total"] = round(time.time() - t0, 1)
     with open(os.path.join(tmp, "timings.json"), "w") as f:
         json.dump(times, f, indent=1)
     os.unlink(qmp_path) if os.path.exists(qmp_path) else None
     shutil.rmtree(final, ignore_errors=True)
     os.replace(tmp, final)
-    log(f"{scenario}: done in {times['total']} s")
+    log(f"{args.name}: done in {times['total']} s")
 
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--scenario", required=True)
+    p.add_argument("--scenario", required=True, help="what kdxplant plants (docs/fixtures.md)")
+    p.add_argument("--name", help="output directory under --out (default: the scenario)")
     p.add_argument("--out", required=True, help="fixture directory (testdata/dumps)")
     p.add_argument("--release", required=True)
     p.add_argument("--mem", default="1024M")
@@ -357,7 +432,18 @@ def main():
     p.add_argument("--crashkernel", default="192M")
     p.add_argument("--timeout", type=int, default=600)
     p.add_argument("--probe-timeout", type=int, default=8)
+    p.add_argument("--formats", default="all",
+                   help=f"comma-separated, of {','.join(FORMATS)}; default all")
+    p.add_argument("--payload-files", type=int, default=0, metavar="N",
+                   help="N small files in one tmpfs directory (payload.py)")
+    p.add_argument("--payload-mib", type=int, default=0, metavar="M",
+                   help="M MiB of page cache, half random, half text (payload.py)")
     args = p.parse_args()
+    args.name = args.name or args.scenario
+    try:
+        args.formats = parse_formats(args.formats)
+    except ValueError as e:
+        p.error(str(e))
     args.kdir = os.path.join(args.out, "kernel")
     args.vmlinuz = f"/boot/vmlinuz-{args.release}"
     args.mem_bytes = int(args.mem.rstrip("M")) << 20
@@ -368,8 +454,8 @@ def main():
             run(args)
             return
         except Exception as e:  # one clear line, then the console log's tail
-            print(f"gen: {args.scenario}: attempt {attempt}: {e}", file=sys.stderr)
-            path = os.path.join(args.out, args.scenario + ".tmp", "console.log")
+            print(f"gen: {args.name}: attempt {attempt}: {e}", file=sys.stderr)
+            path = os.path.join(args.out, args.name + ".tmp", "console.log")
             if os.path.exists(path):
                 print("".join(open(path).readlines()[-40:]), file=sys.stderr)
     sys.exit(1)
