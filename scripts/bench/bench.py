@@ -8,7 +8,7 @@ OUT/results.json (every run), OUT/table.md, raw outputs under OUT/raw/, and
 with --doc replaces the generated part of docs/benchmarks.md.
 
 usage: scripts/bench/bench.py [--quick] [--doc docs/benchmarks.md] [--gobench]
-       (after `make fixtures build` and scripts/bench/bigdump.py)
+       (after `make fixtures build`, as `make bench` runs it)
 """
 import argparse
 import datetime
@@ -31,7 +31,8 @@ PYTHON = "/usr/bin/python3"  # the interpreter drgn 0.0.22 is installed for
 BEGIN, END = "<!-- bench:begin -->", "<!-- bench:end -->"
 
 # The dump sets: the 1 GiB leak fixture (300,000 kmalloc-256 objects) and the
-# 4 GiB guest with memory in use (scripts/bench/bigdump.py). Both use the
+# 4 GiB guest with memory in use (testdata/dumps/big, made by `make fixtures`:
+# testdata/kernel/Makefile, gen.py --name big, payload.py). Both use the
 # capture kernel's /proc/vmcore copy: the one ELF all three tools open.
 SETS = [
     {"name": "1 GiB", "scenario": "leak", "format": "proc-vmcore.elf",

@@ -1,6 +1,5 @@
 #!/usr/bin/python3
 """Tests of the harness's pure parts: python3 -m unittest scripts/bench/test_bench.py"""
-import io
 import os
 import struct
 import sys
@@ -9,7 +8,6 @@ import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-import bigdump  # noqa: E402
 import dumpinfo  # noqa: E402
 import measure  # noqa: E402
 import report  # noqa: E402
@@ -55,32 +53,6 @@ class TargetTest(unittest.TestCase):
         row["kdx"]["rss_mb"] = 300  # against the RSS drgn had when it was killed
         row["runs"]["drgn"][0]["rss_kb"] = 400 * 1024
         self.assertEqual(report.target(row), "RSS: 1.50× half of drgn's")
-
-
-class CpioTest(unittest.TestCase):
-    def test_newc_entries_are_aligned_and_parse_back(self):
-        buf = io.BytesIO()
-        c = bigdump.Cpio(buf)
-        c.dir("d")
-        c.file("d/x", b"hello")
-        c.trailer()
-        data = buf.getvalue()
-        self.assertEqual(len(data) % 512, 0)
-        names, off = [], 0
-        while True:
-            self.assertEqual(off % 4, 0)
-            self.assertEqual(data[off:off + 6], b"070701")
-            size, namesize = int(data[off + 54:off + 62], 16), int(data[off + 94:off + 102], 16)
-            name = data[off + 110:off + 110 + namesize - 1].decode()
-            names.append(name)
-            off += 110 + namesize
-            off += -off % 4
-            if name == "d/x":
-                self.assertEqual(data[off:off + size], b"hello")
-            off += size + (-size % 4)
-            if name == "TRAILER!!!":
-                break
-        self.assertEqual(names, ["d", "d/x", "TRAILER!!!"])
 
 
 class DumpInfoTest(unittest.TestCase):
