@@ -121,7 +121,7 @@ func (r *checkRun) summary() string {
 	defer r.mu.Unlock()
 	scope := r.scope
 	if scope == "" {
-		scope = "all caches"
+		scope = "all caches and global lists"
 	}
 	state := "running"
 	if r.fin {
@@ -144,7 +144,7 @@ func (r *checkRun) line(w int) string {
 	if r.total > 0 {
 		pct = r.done * 100 / r.total
 	}
-	s := fmt.Sprintf("check %s %3d%%  %d/%d caches  (esc cancels)", bar(pct, 20), pct, r.done, r.total)
+	s := fmt.Sprintf("check %s %3d%%  %d/%d steps  (esc cancels)", bar(pct, 20), pct, r.done, r.total)
 	if len(s) > w {
 		s = s[:max(0, w)]
 	}

@@ -3,6 +3,7 @@ package tui
 import (
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -87,6 +88,32 @@ func TestRealViews(t *testing.T) {
 	for _, w := range []string{"4141414141414141" + markBad, "struct kdx_obj {", "── references ("} {
 		if !strings.Contains(all, w) {
 			t.Fatalf("finding page lacks %q:\n%s", w, all)
+		}
+	}
+}
+
+// TestRealCheckFindsLists: on the list dump, :check alone (no list named)
+// finds each planted list corruption through the walk of every global
+// list head, and the finding opens on the damaged node with its
+// references.
+func TestRealCheckFindsLists(t *testing.T) {
+	truth := fixture.Truth(t, "list")
+	m := realCheck(t, realModel(t, "list"))
+	for _, c := range truth.Corruptions {
+		i := slices.IndexFunc(m.findings, func(f kernel.Finding) bool { return f.Addr == uint64(c.Addr) && f.Kind == c.Kind })
+		if i < 0 {
+			t.Errorf(":check did not find %s at %#x: %v", c.Kind, uint64(c.Addr), m.findings)
+			continue
+		}
+		if c.Kind != "list-bad-next" {
+			continue
+		}
+		m = press(t, m, fmt.Sprintf(":finding %d", i), "enter")
+		all := pageText(m)
+		for _, w := range []string{fmt.Sprintf("%016x", uint64(c.Planted)) + markBad, "── references ("} {
+			if !strings.Contains(all, w) {
+				t.Errorf("finding page lacks %q:\n%s", w, all)
+			}
 		}
 	}
 }

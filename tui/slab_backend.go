@@ -26,7 +26,8 @@ func (s slabBackend) Slabinfo() ([]CacheRow, error) {
 // Check runs the verifier one cache at a time, so that progress moves and
 // findings reach the browser as each cache is done; for all caches it then
 // runs the outlier scan (which votes across a cache's objects and follows
-// pointers between caches) over everything, as kdx check does.
+// pointers between caches) over everything, and walks every global list
+// head, as kdx check does.
 func (s slabBackend) Check(ctx context.Context, cache string, progress func(done, total int), found func(kernel.Finding)) error {
 	run := func(o slab.CheckOptions) error {
 		res, err := s.b.slab.Check(ctx, o)
@@ -47,16 +48,25 @@ func (s slabBackend) Check(ctx context.Context, cache string, progress func(done
 		return nil
 	}
 	caches := s.b.slab.Caches()
+	total := len(caches) + 2 // then the outlier scan, then the lists
 	for i, c := range caches {
-		progress(i, len(caches)+1)
+		progress(i, total)
 		if err := run(slab.CheckOptions{Caches: []string{c.Name}}); err != nil {
 			return err
 		}
 	}
-	progress(len(caches), len(caches)+1)
+	progress(len(caches), total)
 	if err := run(slab.CheckOptions{Suspect: true}); err != nil {
 		return err
 	}
-	progress(len(caches)+1, len(caches)+1)
+	progress(len(caches)+1, total)
+	gl, err := s.b.K.CheckGlobalLists(ctx)
+	if err != nil {
+		return err
+	}
+	for _, f := range gl.Findings {
+		found(f)
+	}
+	progress(total, total)
 	return nil
 }

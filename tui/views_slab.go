@@ -141,7 +141,7 @@ func renderFindings(p *page, m *Model) []line {
 		}
 	}
 	if len(m.findings) == 0 {
-		out = append(out, plain("(none yet: :check runs every cache, c on a cache checks that one)"))
+		out = append(out, plain("(none yet: :check runs every cache and global list, c on a cache checks that one)"))
 	}
 	return out
 }

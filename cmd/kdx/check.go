@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"slices"
 	"strings"
 
 	"github.com/kdx-dev/kdx/kernel"
@@ -28,15 +29,17 @@ const refsPerFinding = 16
 type checkFlags struct {
 	caches, lists     multiFlag
 	noSuspect, noRefs bool
+	noGlobalLists     bool
 }
 
 func runCheck(args []string, stdout, stderr io.Writer) int {
-	fs, df := newFlags("check", "Verify every slab cache (or those named with --cache) and the lists named with --list SYM[:TYPE:MEMBER].\nExit status: 0 clean, 1 findings (corrupt or suspect), 2 error.", stderr)
+	fs, df := newFlags("check", "Verify every slab cache and every global list head of the kernel and its modules (or only the caches named with --cache), and the lists named with --list SYM[:TYPE:MEMBER].\nExit status: 0 clean, 1 findings (corrupt or suspect), 2 error.", stderr)
 	var cf checkFlags
 	fs.Var(&cf.caches, "cache", "verify only this cache (repeatable)")
 	fs.Var(&cf.lists, "list", "also walk this list: SYM or ADDR, optionally :TYPE:MEMBER (repeatable)")
 	fs.BoolVar(&cf.noSuspect, "no-suspect", false, "skip the outlier scan of allocated objects")
 	fs.BoolVar(&cf.noRefs, "no-refs", false, "do not search memory for references to each finding")
+	fs.BoolVar(&cf.noGlobalLists, "no-global-lists", false, "do not walk the global list heads (walked unless --cache is given)")
 	pos, err := parseArgs(fs, args)
 	if err != nil {
 		return fail(stderr, "check", err)
@@ -82,6 +85,14 @@ func check(ctx context.Context, k *kernel.Kernel, cf checkFlags) (*checkReport, 
 		return nil, err
 	}
 	rep := &checkReport{res: res, findings: res.Findings}
+	if len(cf.caches) == 0 && !cf.noGlobalLists {
+		gl, err := k.CheckGlobalLists(ctx)
+		if err != nil {
+			return nil, err
+		}
+		rep.lists += gl.Lists
+		rep.findings = append(rep.findings, gl.Findings...)
+	}
 	for _, spec := range cf.lists {
 		fs, err := checkList(k, spec)
 		if err != nil {
@@ -90,13 +101,19 @@ func check(ctx context.Context, k *kernel.Kernel, cf checkFlags) (*checkReport, 
 		rep.lists++
 		rep.findings = append(rep.findings, fs...)
 	}
-	kernel.SortFindings(rep.findings)
+	rep.findings = uniqueFindings(rep.findings) // --list may name a global list too
 	if !cf.noRefs {
 		if err := k.RefsTo(ctx, rep.findings, refsPerFinding, kernel.SearchOptions{}); err != nil {
 			return nil, err
 		}
 	}
 	return rep, nil
+}
+
+// uniqueFindings sorts fs and drops repeats of a kind at an address.
+func uniqueFindings(fs []kernel.Finding) []kernel.Finding {
+	kernel.SortFindings(fs)
+	return slices.CompactFunc(fs, func(a, b kernel.Finding) bool { return a.Kind == b.Kind && a.Addr == b.Addr })
 }
 
 // checkList walks one --list SYM[:TYPE:MEMBER].

@@ -82,6 +82,22 @@ func TestCheckLists(t *testing.T) {
 	}
 }
 
+// TestCheckGlobalLists: a plain check, naming no list, finds every
+// planted list corruption by walking the global list heads; the same list
+// named with --list too is reported once.
+func TestCheckGlobalLists(t *testing.T) {
+	code, out, errs := runKdx("check", "--no-refs", "--mod-path", filepath.Dir(fixture.Module(t)), "--list", "kdx_cycle",
+		fixture.DumpPath(t, "list", "kdump-c31"), fixture.Vmlinux(t))
+	if code != 1 {
+		t.Fatalf("exit %d, want 1; stderr %s", code, errs)
+	}
+	for _, c := range fixture.Truth(t, "list").Corruptions {
+		if n := strings.Count(out, c.Kind+" at "+c.Addr.String()); n != 1 {
+			t.Errorf("output has %s at %v %d times, want once:\n%s", c.Kind, c.Addr, n, out)
+		}
+	}
+}
+
 func TestSlabinfoLeakOnTop(t *testing.T) {
 	code, out, errs := runKdx("slabinfo", fixture.DumpPath(t, "leak", "kdump-c31"), fixture.Vmlinux(t))
 	if code != 0 {
