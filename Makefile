@@ -21,6 +21,7 @@ fixtures:
 test: fixtures
 	$(GO) vet ./...
 	$(GO) test -timeout 40m ./...
+	/usr/bin/python3 -m unittest -q scripts/bench/test_bench.py testdata/kernel/test_gen.py
 
 # The fixture directory and kernel, as testdata/kernel/Makefile has them.
 DUMPS    := $(or $(KDX_FIXTURES),testdata/dumps)
