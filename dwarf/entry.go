@@ -67,9 +67,41 @@ func (d *debugData) entryIn(u *unit, off uint64) (*entry, error) {
 	return d.entryWith(u, tab, off)
 }
 
-// entryWith decodes the DIE at off with u's abbreviation table.
+// entryWith decodes the DIE at off with u's abbreviation table. A lone DIE
+// of a vmlinux whose unit is not cached is read through a small window
+// (see unitBytes for why not the mapping): a variable's type, say, needs a
+// few DIEs of a unit that may be megabytes long.
 func (d *debugData) entryWith(u *unit, tab *abbrevTable, off uint64) (*entry, error) {
-	return d.entryIn2(d.info[u.off:u.end], u, tab, off)
+	if ub, ok := d.cachedUnit(u); ok {
+		return d.entryIn2(ub, u, tab, off)
+	}
+	if e, ok := d.entryWindow(u, tab, off); ok {
+		return e, nil
+	}
+	ub, err := d.unitBytes(u)
+	if err != nil {
+		return nil, err
+	}
+	return d.entryIn2(ub, u, tab, off)
+}
+
+// dieWindow is how many bytes entryWindow reads; a DIE longer than this
+// (a long inline string or location block) is read with its unit.
+const dieWindow = 512
+
+// entryWindow decodes the DIE at off from dieWindow bytes read there; ok
+// is false when the DIE does not fit or the read fails (the caller then
+// reads the unit and reports any error).
+func (d *debugData) entryWindow(u *unit, tab *abbrevTable, off uint64) (*entry, bool) {
+	if d.infoAt == nil || off < u.off || off >= u.end {
+		return nil, false
+	}
+	w := make([]byte, min(dieWindow, u.end-off))
+	if _, err := d.infoAt.ReadAt(w, int64(off)); err != nil {
+		return nil, false
+	}
+	e, err := d.entryFrom(w, off, u, tab, off)
+	return e, err == nil
 }
 
 // entryIn2 decodes the DIE at absolute offset off from ub, the bytes of
@@ -78,7 +110,13 @@ func (d *debugData) entryIn2(ub []byte, u *unit, tab *abbrevTable, off uint64) (
 	if off >= u.end || off < u.off {
 		return nil, fmt.Errorf("%s: .debug_info+%#x: outside its unit [%#x, %#x)", d.name, off, u.off, u.end)
 	}
-	c := cursor{b: ub, pos: int(off - u.off)}
+	return d.entryFrom(ub, u.off, u, tab, off)
+}
+
+// entryFrom decodes the DIE at absolute offset off from b, whose first
+// byte is at absolute offset base (u.off for a whole unit).
+func (d *debugData) entryFrom(b []byte, base uint64, u *unit, tab *abbrevTable, off uint64) (*entry, error) {
+	c := cursor{b: b, pos: int(off - base)}
 	code := c.uleb()
 	if code == 0 {
 		return nil, c.err
@@ -92,9 +130,9 @@ func (d *debugData) entryIn2(ub []byte, u *unit, tab *abbrevTable, off uint64) (
 		e.fields = append(e.fields, field{s.attr, d.readVal(&c, u, s.form, s.ic)})
 	}
 	if c.err != nil {
-		return nil, fmt.Errorf("%s: .debug_info+%#x: DIE %#x: %w", d.name, u.off+uint64(c.pos), off, c.err)
+		return nil, fmt.Errorf("%s: .debug_info+%#x: DIE %#x: %w", d.name, base+uint64(c.pos), off, c.err)
 	}
-	e.next = u.off + uint64(c.pos)
+	e.next = base + uint64(c.pos)
 	return e, nil
 }
 
@@ -106,9 +144,17 @@ func (d *debugData) children(u *unit, e *entry, fn func(*entry) error) error {
 	if !e.children {
 		return nil
 	}
+	tab, err := d.abbrevsFor(u)
+	if err != nil {
+		return err
+	}
+	ub, err := d.unitBytes(u) // a sibling list: read the unit once
+	if err != nil {
+		return err
+	}
 	off := e.next
 	for n := 0; n < maxChildren; n++ {
-		k, err := d.entryIn(u, off)
+		k, err := d.entryIn2(ub, u, tab, off)
 		if err != nil {
 			return err
 		}
@@ -137,7 +183,11 @@ func (d *debugData) skipSubtree(u *unit, k *entry) (uint64, error) {
 	if err != nil {
 		return 0, err
 	}
-	c := cursor{b: d.info[u.off:u.end], pos: int(k.next - u.off)}
+	ub, err := d.unitBytes(u)
+	if err != nil {
+		return 0, err
+	}
+	c := cursor{b: ub, pos: int(k.next - u.off)}
 	if err := skipDIEs(&c, u, tab, 1); err != nil {
 		return 0, fmt.Errorf("%s: .debug_info+%#x: in children of DIE %#x: %w", d.name, u.off+uint64(c.pos), k.off, err)
 	}

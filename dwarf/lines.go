@@ -128,7 +128,11 @@ func (d *debugData) decodeLines(unitOff uint64) (t *lineTable, err error) {
 		return nil, fmt.Errorf("%s: .debug_aranges names unit %#x, which is not a unit", d.name, unitOff)
 	}
 	u := &d.units[i]
-	dd, err := stddwarf.New(d.abbrev, nil, nil, d.info[u.off:u.end], d.line, nil, nil, d.str)
+	ub, err := d.unitBytes(u)
+	if err != nil {
+		return nil, err
+	}
+	dd, err := stddwarf.New(d.abbrev, nil, nil, ub, d.line, nil, nil, d.str)
 	if err != nil {
 		return nil, err
 	}

@@ -24,6 +24,7 @@ type debugData struct {
 	// progress, if set, hears how much of .debug_info the scan has done.
 	progress func(done, total uint64)
 	scanned  atomic.Uint64 // bytes of .debug_info scanned, for progress
+	ucache   unitCache     // units read by pread, for decoding
 
 	abbrevMu sync.Mutex
 	abbrevs  map[abbrevKey]*abbrevTable
