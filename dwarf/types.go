@@ -205,19 +205,28 @@ func (b *Binary) Variable(name string) (uint64, godwarf.Type, error) {
 	return 0, nil, fmt.Errorf("variable %s: %w in the DWARF of %s", name, ErrNotFound, b.path)
 }
 
-// variableType follows DW_AT_specification to the declaration that
-// carries the type.
+// variableType decodes the type of the variable DIE at off.
 func (tc *typeCache) variableType(off uint64) (godwarf.Type, error) {
+	t, err := tc.variableTypeOff(off)
+	if err != nil {
+		return nil, err
+	}
+	return tc.typeAt(t)
+}
+
+// variableTypeOff follows DW_AT_specification to the declaration that
+// carries the type, and returns the type's DIE offset.
+func (tc *typeCache) variableTypeOff(off uint64) (uint64, error) {
 	for range 4 {
 		e, _, err := tc.dd.entryAt(off)
 		if err != nil {
-			return nil, err
+			return 0, err
 		}
 		if e == nil {
 			break
 		}
 		if v, ok := e.val(atType); ok {
-			return tc.typeAt(v.u)
+			return v.u, nil
 		}
 		v, ok := e.val(atSpecification)
 		if !ok {
@@ -225,7 +234,7 @@ func (tc *typeCache) variableType(off uint64) (godwarf.Type, error) {
 		}
 		off = v.u
 	}
-	return nil, fmt.Errorf(".debug_info+%#x: variable without a type", off)
+	return 0, fmt.Errorf(".debug_info+%#x: variable without a type", off)
 }
 
 // Sizeof is the byte size of a named type.
@@ -284,24 +293,11 @@ func (m *Module) VariableTypeName(name string) (uint64, string, error) {
 }
 
 func (tc *typeCache) variableTypeName(off uint64) (string, error) {
-	for range 4 { // to the declaration that carries DW_AT_type
-		e, _, err := tc.dd.entryAt(off)
-		if err != nil {
-			return "", err
-		}
-		if e == nil {
-			break
-		}
-		if v, ok := e.val(atType); ok {
-			return tc.typeNameAt(v.u)
-		}
-		v, ok := e.val(atSpecification)
-		if !ok {
-			break
-		}
-		off = v.u
+	t, err := tc.variableTypeOff(off)
+	if err != nil {
+		return "", err
 	}
-	return "", fmt.Errorf(".debug_info+%#x: variable without a type", off)
+	return tc.typeNameAt(t)
 }
 
 // typeNameAt names the type DIE at off, through qualifiers.
