@@ -445,6 +445,9 @@ def main():
     except ValueError as e:
         p.error(str(e))
     args.kdir = os.path.join(args.out, "kernel")
+    # The fixture initramfs; run() swaps in a copy with the payload, after
+    # the accelerator probe (which boots this one) has run.
+    args.initrd = os.path.join(args.kdir, "initramfs.cpio.gz")
     args.vmlinuz = f"/boot/vmlinuz-{args.release}"
     args.mem_bytes = int(args.mem.rstrip("M")) << 20
     # A TCG guest on a loaded machine can miss a deadline or lose a console
