@@ -98,6 +98,24 @@ class MeasureTest(unittest.TestCase):
         self.assertEqual((r.lines, r.rc, r.timed_out), (2, 3, False))
         self.assertGreater(r.rss_kb, 0)
 
+    def test_rss_is_the_commands_not_the_harness(self):
+        # A child forked from a big process reports at least that process's
+        # RSS; the harness must not pass its own size on to what it measures.
+        ballast = bytearray(200 << 20)
+        for i in range(0, len(ballast), 4096):
+            ballast[i] = 1
+        with tempfile.TemporaryDirectory() as d:
+            r = measure.run(["true"], os.path.join(d, "out"))
+        self.assertLess(r.rss_kb, 50 << 10)
+        del ballast
+
+    def test_timeout_keeps_the_commands_rss(self):
+        grow = "b = bytearray(64 << 20)\nfor i in range(0, len(b), 4096): b[i] = 1\nimport time; time.sleep(30)"
+        with tempfile.TemporaryDirectory() as d:
+            r = measure.run([sys.executable, "-c", grow], os.path.join(d, "out"), timeout=1.5)
+        self.assertTrue(r.timed_out)
+        self.assertGreater(r.rss_kb, 64 << 10)
+
 
 if __name__ == "__main__":
     unittest.main()
