@@ -6,10 +6,10 @@ harness but from a small intermediary (SPAWN below): Linux records the
 resident set of the image a process replaces at execve in its ru_maxrss,
 and a child forked from this harness starts as a copy of it, so every
 command would have reported at least the harness's own RSS (100 MB once
-the results pile up: /bin/true measured 113 MB). Wall time is this
-process's monotonic clock from spawn to reap: startup, debug-info loading
-and output included, because that is what a user waits for; the
-intermediary adds about 20 ms to every tool alike.
+the results pile up: /bin/true measured 113 MB). Wall time is the
+intermediary's monotonic clock from fork to reap: startup, debug-info
+loading and output included, because that is what a user waits for; the
+intermediary's own startup is not.
 """
 import os
 import signal
@@ -40,10 +40,12 @@ def count_lines(path):
 
 
 # SPAWN runs argv[2:] as its child and writes the child's ru_maxrss (KiB)
-# to argv[1]; it exits with the child's status. Its own few MB are what the
-# command starts as a copy of.
+# and its wall time from fork to reap (s) to argv[1]; it exits with the
+# child's status. Its own few MB are what the command starts as a copy of,
+# and its own startup is left out of the time.
 SPAWN = """
-import os, sys
+import os, sys, time
+t0 = time.perf_counter()
 pid = os.fork()
 if pid == 0:
     try:
@@ -51,8 +53,9 @@ if pid == 0:
     finally:
         os._exit(127)
 _, status, usage = os.wait4(pid, 0)
+wall = time.perf_counter() - t0
 with open(sys.argv[1], "w") as f:
-    f.write(str(usage.ru_maxrss))
+    f.write(f"{usage.ru_maxrss} {wall}")
 code = os.waitstatus_to_exitcode(status)
 sys.exit(128 - code if code < 0 else code)
 """
@@ -95,8 +98,8 @@ def run(argv, out_path, stdin_path=None, env=None, timeout=300):
     proc.returncode = os.waitstatus_to_exitcode(status)  # keeps Popen from reaping again
     if stdin_path:
         stdin.close()
-    return Run(wall, child_rss(rss_path, usage.ru_maxrss), proc.returncode, count_lines(out_path),
-               expired.is_set())
+    rss, child_wall = child_usage(rss_path, usage.ru_maxrss, wall)
+    return Run(child_wall, rss, proc.returncode, count_lines(out_path), expired.is_set())
 
 
 def children(pid):
@@ -108,14 +111,15 @@ def children(pid):
         return []
 
 
-def child_rss(path, fallback):
-    """The command's own peak RSS as SPAWN wrote it; when it could not (the
-    run was killed), wait4's figure, which is at least the intermediary's."""
+def child_usage(path, rss, wall):
+    """The command's own peak RSS and wall time as SPAWN wrote them; when it
+    could not, the intermediary's (at least as large)."""
     try:
         with open(path) as f:
-            return int(f.read())
+            kb, secs = f.read().split()
+        return int(kb), float(secs)
     except (OSError, ValueError):
-        return fallback
+        return rss, wall
 
 
 def drop_page_cache():
