@@ -1,6 +1,7 @@
 package dwarf
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"sync"
@@ -77,11 +78,11 @@ func (b *Binary) load() error {
 	}
 	// The advice blocks while the kernel queues the reads (20-30 ms for
 	// 160 MB), which the scan's first chunk need not wait for.
-	go b.ef.prefetch(".debug_abbrev", ".debug_str", ".symtab", ".strtab", ".debug_info")
-	b.banner = b.ef.banner()
+	go b.ef.prefetch(".debug_abbrev", ".symtab", ".strtab", ".debug_str", ".debug_info")
 	if err := b.scan(); err != nil {
 		return err
 	}
+	b.banner = b.symbolBanner()
 	b.types.ix = b.ix
 	// The cache is written while the caller goes on to read the dump;
 	// Close waits for it.
@@ -244,4 +245,17 @@ func recovered(what string, r any) error {
 		panic(r)
 	}
 	return fmt.Errorf("%s: internal error on corrupt input: %v", what, r)
+}
+
+// symbolBanner reads the banner at linux_banner, one page of the file,
+// rather than searching .rodata for it: on a cold disk that search faults
+// in megabytes before the index build can start. It falls back to the
+// search when the symbol is absent.
+func (b *Binary) symbolBanner() string {
+	if e, ok := b.syms.lookupName("linux_banner"); ok {
+		if s := b.ef.bytesAt(e.addr, 512); bytes.HasPrefix(s, []byte("Linux version ")) {
+			return findBanner(s)
+		}
+	}
+	return b.ef.banner()
 }

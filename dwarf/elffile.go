@@ -190,6 +190,23 @@ func (ef *elfFile) banner() string {
 	return findBanner(ro)
 }
 
+// bytesAt returns up to n bytes of the file at link-time address addr (in
+// an allocated section with contents), nil when no section holds it.
+func (ef *elfFile) bytesAt(addr uint64, n int) []byte {
+	for _, s := range ef.f.Sections {
+		if s.Flags&elf.SHF_ALLOC == 0 || s.Type == elf.SHT_NOBITS || addr < s.Addr || addr-s.Addr >= s.Size {
+			continue
+		}
+		b, err := ef.sectionData(s)
+		if err != nil || s.Flags&elf.SHF_COMPRESSED != 0 {
+			return nil
+		}
+		b = b[addr-s.Addr:]
+		return b[:min(len(b), n)]
+	}
+	return nil
+}
+
 func findBanner(b []byte) string {
 	key := []byte("Linux version ")
 	for off := 0; ; {
@@ -240,8 +257,9 @@ func (ef *elfFile) sectionReader(name string) io.ReaderAt {
 // page cache now, asynchronously. A cold index build reads .debug_info
 // once from end to end and the string, abbreviation and symbol sections
 // at random; without this, each of those reads waits for the disk in
-// turn (readahead is 128 KiB), and on a cold cache the wait is about half
-// of the build.
+// turn. The advice is given in pieces: Linux acts on at most the device's
+// readahead size (a few MB) of each POSIX_FADV_WILLNEED and ignores the
+// rest, so one call for a 160 MB section would read its first 8 MB.
 func (ef *elfFile) prefetch(names ...string) {
 	if ef.fd == nil {
 		return
@@ -251,7 +269,13 @@ func (ef *elfFile) prefetch(names ...string) {
 		if s == nil || s.Type == elf.SHT_NOBITS {
 			continue
 		}
-		// Advice only: an error changes nothing but the speed.
-		_ = unix.Fadvise(int(ef.fd.Fd()), int64(s.Offset), int64(s.Size), unix.FADV_WILLNEED)
+		for off := uint64(0); off < s.Size; off += prefetchPiece {
+			// Advice only: an error changes nothing but the speed.
+			_ = unix.Fadvise(int(ef.fd.Fd()), int64(s.Offset+off), int64(min(prefetchPiece, s.Size-off)), unix.FADV_WILLNEED)
+		}
 	}
 }
+
+// prefetchPiece is the span of one readahead advice: no larger than any
+// device's readahead window is likely to be.
+const prefetchPiece = 2 << 20
