@@ -223,6 +223,10 @@ func readCString(mem Reader, addr uint64, max int) (string, error) {
 	return string(out), nil
 }
 
+// Resolve strips typedefs and qualifiers (const, volatile) from t, for
+// callers outside this package that walk types themselves.
+func Resolve(t godwarf.Type) godwarf.Type { return resolve(t) }
+
 // resolve strips typedefs and qualifiers.
 func resolve(t godwarf.Type) godwarf.Type {
 	for range 64 {

@@ -1,9 +1,11 @@
 package slab
 
 import (
+	"strconv"
 	"strings"
 
 	"github.com/go-delve/delve/pkg/dwarf/godwarf"
+	"github.com/kdx-dev/kdx/dwarf"
 )
 
 // objectType is what DWARF says about a cache's objects, when the cache is
@@ -41,7 +43,7 @@ func (ot *objectType) flatten(t godwarf.Type, off int64, path string, depth int)
 	if depth > 8 || off/8 >= maxFlatten {
 		return
 	}
-	switch u := resolveType(t).(type) {
+	switch u := dwarf.Resolve(t).(type) {
 	case *godwarf.StructType:
 		for _, f := range u.Field {
 			p := f.Name
@@ -60,7 +62,7 @@ func (ot *objectType) flatten(t godwarf.Type, off int64, path string, depth int)
 			return
 		}
 		for i := int64(0); i < u.Count; i++ {
-			ot.flatten(u.Type, off+i*u.Type.Size(), path+"["+itoa(i)+"]", depth+1)
+			ot.flatten(u.Type, off+i*u.Type.Size(), path+"["+strconv.FormatInt(i, 10)+"]", depth+1)
 		}
 	case *godwarf.PtrType:
 		ot.name8(off, path, true)
@@ -80,26 +82,4 @@ func (ot *objectType) name8(off int64, path string, ptr bool) {
 	if _, ok := ot.field[w]; !ok {
 		ot.field[w], ot.ptr[w] = path, ptr
 	}
-}
-
-func resolveType(t godwarf.Type) godwarf.Type {
-	for i := 0; i < 16; i++ {
-		switch u := t.(type) {
-		case *godwarf.TypedefType:
-			t = u.Type
-		case *godwarf.QualType:
-			t = u.Type
-		default:
-			return t
-		}
-	}
-	return t
-}
-
-func itoa(i int64) string {
-	const digits = "0123456789"
-	if i < 10 {
-		return digits[i : i+1]
-	}
-	return itoa(i/10) + digits[i%10:i%10+1]
 }
