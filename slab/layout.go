@@ -22,7 +22,8 @@ type layout struct {
 	slabType  string // "struct slab" (5.17+) or "struct page"
 	pageSize  uint64 // sizeof(struct page): the vmemmap stride
 	flags     uint64 // offset of the page flags word
-	list      uint64 // offset of slab_list (or lru): its next, then prev
+	listField string // the member linking a slab on a partial list: slab_list, or lru
+	list      uint64 // offset of listField: its next, then prev
 	next      uint64 // offset of the per-CPU partial chain pointer
 	cache     uint64 // offset of slab_cache
 	freelist  uint64 // offset of freelist
@@ -73,16 +74,16 @@ func probeLayout(k *kernel.Kernel) (*layout, error) {
 }
 
 func (l *layout) probeOffsets(k *kernel.Kernel) error {
-	listField := "slab_list"
-	if !k.HasField(l.slabType, listField) {
-		listField = "lru"
+	l.listField = "slab_list"
+	if !k.HasField(l.slabType, l.listField) {
+		l.listField = "lru"
 	}
 	fields := []struct {
 		name string
 		dst  *uint64
 	}{
 		{"slab_cache", &l.cache}, {"freelist", &l.freelist}, {"counters", &l.counters},
-		{listField, &l.list}, {"next", &l.next},
+		{l.listField, &l.list}, {"next", &l.next},
 	}
 	for _, f := range fields {
 		off, err := k.Bin.FieldOffset(l.slabType, f.name)

@@ -46,13 +46,17 @@ func (s *SLUB) readNode(c *Cache, n int, mm *memmap) *nodeState {
 	return ns
 }
 
+// PartialListLink is how slabs are linked on a node partial list: the
+// container type and its list_head member (struct slab.slab_list on 5.17+,
+// struct page.lru before), for walking such a list with kernel.WalkList.
+func (s *SLUB) PartialListLink() (typ, member string) {
+	return s.lay.slabType, s.lay.listField
+}
+
 func (s *SLUB) walkPartial(c *Cache, ns *nodeState, mm *memmap, path string) {
 	bound := int(ns.nrPartial) + len(mm.byCache[c.Addr]) + 16
-	listField := "slab_list"
-	if !s.k.HasField(s.lay.slabType, listField) {
-		listField = "lru"
-	}
-	r, err := s.k.WalkList(ns.listHeadAt, kernel.ListOptions{Type: s.lay.slabType, Member: listField, Name: path, Max: bound})
+	typ, member := s.PartialListLink()
+	r, err := s.k.WalkList(ns.listHeadAt, kernel.ListOptions{Type: typ, Member: member, Name: path, Max: bound})
 	if err != nil {
 		ns.findings = append(ns.findings, kernel.Finding{Kind: kernel.KindUnreadable, Severity: kernel.Warning, Addr: ns.listHeadAt, Cache: c.Name, Path: path, Found: err.Error()})
 		return

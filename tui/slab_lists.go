@@ -18,15 +18,6 @@ import (
 // maxListedSlabs bounds the slabs one partial-list walk follows.
 const maxListedSlabs = 100000
 
-// slabListMember is the list_head that links a slab on a node partial
-// list: struct slab.slab_list (5.17+), or struct page.lru before.
-func (b *KernelBackend) slabListMember() (typ, member string) {
-	if b.K.HasField("struct slab", "slab_list") {
-		return "struct slab", "slab_list"
-	}
-	return "struct page", "lru"
-}
-
 func (s slabBackend) cache(name string) (*slab.Cache, error) {
 	c, ok := s.b.slab.Cache(name)
 	if !ok {
@@ -74,7 +65,7 @@ func whereRank(where string) int {
 // brokenPartialLinks walks the cache's node partial lists and returns a
 // row for each broken link.
 func (s slabBackend) brokenPartialLinks(c *slab.Cache) ([]SlabRow, error) {
-	typ, member := s.b.slabListMember()
+	typ, member := s.b.slab.PartialListLink()
 	var out []SlabRow
 	for n, node := range c.Nodes {
 		if node == 0 {
