@@ -31,14 +31,14 @@ func (s *SLUB) Slabs(ctx context.Context, cache string) ([]SlabInfo, error) {
 	if err != nil {
 		return nil, err
 	}
-	jobs, nodes, _ := s.planCache(c, s.mm, s.cpuStates()[c.Addr])
+	cs := s.cpuStates()[c.Addr]
+	jobs, nodes, _ := s.planCache(c, mm, cs)
 	nodeOf := map[uint64]int{}
 	for _, ns := range nodes {
 		for _, sl := range ns.partial {
 			nodeOf[sl] = ns.node
 		}
 	}
-	cs := s.cpuStates()[c.Addr]
 	out := make([]SlabInfo, 0, len(jobs))
 	for _, j := range jobs {
 		r := &mm.slabs[j.idx]
