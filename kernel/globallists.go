@@ -2,8 +2,8 @@ package kernel
 
 import (
 	"context"
-	"encoding/binary"
 	"fmt"
+	"slices"
 
 	"github.com/kdx-dev/kdx/dwarf"
 )
@@ -41,13 +41,13 @@ func (k *Kernel) CheckGlobalLists(ctx context.Context) (*GlobalLists, error) {
 		if err := ctx.Err(); err != nil {
 			return res, err
 		}
-		var w [16]byte
-		if _, err := k.Mem.ReadAt(w[:], h.addr); err != nil {
+		w := make([]byte, size)
+		if _, err := k.Mem.ReadAt(w, h.addr); err != nil {
 			res.Findings = append(res.Findings, Finding{Kind: KindUnreadable, Severity: Warning, Addr: h.addr,
 				Path: "list head " + h.name, Found: err.Error()})
 			continue
 		}
-		if binary.LittleEndian.Uint64(w[:]) == 0 && binary.LittleEndian.Uint64(w[8:]) == 0 {
+		if !slices.ContainsFunc(w, func(b byte) bool { return b != 0 }) { // both pointers NULL
 			res.Unused++
 			continue
 		}
