@@ -77,6 +77,10 @@ type Finding struct {
 	Refs     []Ref
 }
 
+// Same reports whether f and g report one problem: the same kind at the
+// same word (found again by another walk or another check).
+func (f Finding) Same(g Finding) bool { return f.Kind == g.Kind && f.Addr == g.Addr }
+
 func (f Finding) String() string {
 	s := fmt.Sprintf("%s %s at %#x", f.Severity, f.Kind, f.Addr)
 	if f.Cache != "" {

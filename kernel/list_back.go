@@ -1,6 +1,9 @@
 package kernel
 
-import "fmt"
+import (
+	"fmt"
+	"slices"
+)
 
 // walkBack recovers the tail of a list whose forward walk stopped at a
 // broken link, by following prev pointers from the head until it meets an
@@ -50,12 +53,9 @@ func (w *ListWalker) blameBack(r *ListResult, cur, p, pn uint64) {
 			Expected: fmt.Sprintf("%#x", cur), Found: fmt.Sprintf("%#x", pn),
 			Path: fmt.Sprintf("%s -> (backwards) %#x", w.opt.Name, p-w.lay.member)}
 	}
-	for _, g := range r.Findings {
-		if g.Kind == f.Kind && g.Addr == f.Addr {
-			return
-		}
+	if !slices.ContainsFunc(r.Findings, f.Same) {
+		r.Findings = append(r.Findings, f)
 	}
-	r.Findings = append(r.Findings, f)
 }
 
 // soundBackward reports whether node->prev->next == node.

@@ -3,6 +3,7 @@ package tui
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"time"
@@ -324,10 +325,8 @@ func (m *Model) addFinding(f kernel.Finding) {
 	if len(m.findings) >= maxFindings {
 		return
 	}
-	for _, g := range m.findings {
-		if g.Kind == f.Kind && g.Addr == f.Addr {
-			return
-		}
+	if slices.ContainsFunc(m.findings, f.Same) {
+		return
 	}
 	m.findings = append(m.findings, f)
 	m.bad[f.Addr] = true

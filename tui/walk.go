@@ -3,6 +3,7 @@ package tui
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/kdx-dev/kdx/kernel"
@@ -226,7 +227,7 @@ func (m Model) walked(msg walkMsg) (tea.Model, tea.Cmd) {
 		if f.Object != 0 && w.cmd.Type != "" && len(m.types) < maxFindings {
 			m.types[f.Object] = w.cmd.Type
 		}
-		if !containsFinding(w.found, f) {
+		if !slices.ContainsFunc(w.found, f.Same) {
 			w.found = append(w.found, f)
 		}
 	}
@@ -315,13 +316,4 @@ func checkLine(what string, want, got uint64) line {
 		return plain("  ok   %s", what)
 	}
 	return line{text: fmt.Sprintf("  BAD  %s: expected %#x, found %#x", what, want, got), level: -1, bad: true}
-}
-
-func containsFinding(fs []kernel.Finding, f kernel.Finding) bool {
-	for _, g := range fs {
-		if g.Kind == f.Kind && g.Addr == f.Addr {
-			return true
-		}
-	}
-	return false
 }

@@ -113,7 +113,7 @@ func check(ctx context.Context, k *kernel.Kernel, cf checkFlags) (*checkReport, 
 // uniqueFindings sorts fs and drops repeats of a kind at an address.
 func uniqueFindings(fs []kernel.Finding) []kernel.Finding {
 	kernel.SortFindings(fs)
-	return slices.CompactFunc(fs, func(a, b kernel.Finding) bool { return a.Kind == b.Kind && a.Addr == b.Addr })
+	return slices.CompactFunc(fs, kernel.Finding.Same)
 }
 
 // checkList walks one --list SYM[:TYPE:MEMBER].
